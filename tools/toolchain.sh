@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Finds or builds the Pulumi engine this project runs on, and prints the directory to put first on PATH.
+#
+# A machine with a complete Pulumi installation (the CLI, the Node.js language host and the tls, docker and
+# kubernetes plugins) uses it and builds nothing. Elsewhere the CLI, the Node.js language host and the
+# kubernetes plugin are built from the Go module proxy at the versions pinned in tools/engine/*/go.mod, into
+# a cache outside the repository keyed by those pins; a warm run only checks the cache.
+#
+# Usage: tools/toolchain.sh [bin-dir | build]
+#   bin-dir         print the directory holding pulumi and its plugins (builds what is missing)
+#   build           the same, quietly
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+engine="$here/engine"
+cli_version=v3.276.0
+kubernetes_plugin_version=4.34.2
+
+cache_root() {
+  echo "${MESH_PKI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-pki}"
+}
+
+say() {
+  echo "toolchain: $*" >&2
+}
+
+# The pins: every wrapper module's go.mod and go.sum, this script, and the Go version that builds them.
+cache_key() {
+  {
+    cat "$0"
+    go version
+    find "$engine" -name 'go.mod' -o -name 'go.sum' | sort | xargs cat
+  } | sha256sum | cut -c1-16
+}
+
+# A complete installation is one whose CLI is not ours and that has every plugin the product loads.
+complete_installation() {
+  local cli home
+  cli=$(command -v pulumi 2>/dev/null) || return 1
+  case "$cli" in "$here"/*) return 1 ;; esac
+  command -v pulumi-language-nodejs >/dev/null 2>&1 || [ -x "$(dirname "$cli")/pulumi-language-nodejs" ] || return 1
+  home="${PULUMI_HOME:-$HOME/.pulumi}"
+  for plugin in tls docker kubernetes; do
+    compgen -G "$home/plugins/resource-$plugin-v*/pulumi-resource-$plugin" >/dev/null || return 1
+  done
+  dirname "$cli"
+}
+
+build_go_tool() {
+  local module=$1 package=$2 out=$3 ldflags=${4:-}
+  [ -x "$out" ] && return 0
+  local started=$SECONDS
+  say "building $(basename "$out") from the Go module proxy (cold: minutes, once per pinned version)"
+  (cd "$engine/$module" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$package")
+  mv "$out.tmp" "$out"
+  say "built $(basename "$out") in $((SECONDS - started)) s"
+}
+
+build_cli() {
+  build_go_tool cli github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$1/pulumi" \
+    "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version"
+}
+
+build_language_host() {
+  build_go_tool nodejs github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+    "$1/pulumi-language-nodejs"
+}
+
+# The provider's command embeds a schema that its module does not ship: copy the command next to the pinned
+# go.mod, generate the embedded files from the shipped schema, then build.
+build_kubernetes_plugin() {
+  local bin=$1 out="$1/pulumi-resource-kubernetes"
+  [ -x "$out" ] && return 0
+  local started=$SECONDS work src
+  say "building pulumi-resource-kubernetes from the Go module proxy (cold: about 10 minutes, once)"
+  work=$(mktemp -d "$bin/../kubernetes-build.XXXXXX")
+  src=$(cd "$engine/kubernetes" && go mod download -json github.com/pulumi/pulumi-kubernetes/provider/v4 |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  cp "$engine/kubernetes/go.mod" "$engine/kubernetes/go.sum" "$work/"
+  cp "$src"/cmd/pulumi-resource-kubernetes/*.go "$src"/cmd/pulumi-resource-kubernetes/*.json "$work/"
+  chmod -R u+w "$work"
+  (cd "$work" && VERSION="$kubernetes_plugin_version" go run generate.go)
+  (cd "$work" && go build -trimpath -o "$out.tmp" \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$kubernetes_plugin_version" .)
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+  say "built pulumi-resource-kubernetes in $((SECONDS - started)) s"
+}
+
+build_all() {
+  local bin
+  bin="$(cache_root)/toolchain-$(cache_key)/bin"
+  [ -f "$bin/.complete" ] && { echo "$bin"; return 0; }
+  command -v go >/dev/null || { say "Go is needed to build the Pulumi engine here; install Go 1.26 or a complete Pulumi"; exit 1; }
+  mkdir -p "$bin"
+  exec 9>"$bin/../lock"
+  flock 9
+  if [ ! -f "$bin/.complete" ]; then
+    build_language_host "$bin"
+    build_cli "$bin"
+    build_kubernetes_plugin "$bin"
+    touch "$bin/.complete"
+  fi
+  echo "$bin"
+}
+
+main() {
+  local cmd=${1:-bin-dir}
+  case "$cmd" in
+    bin-dir | build)
+      local bin
+      bin=$(complete_installation) || bin=$(build_all)
+      [ "$cmd" = bin-dir ] && echo "$bin"
+      ;;
+    *)
+      say "unknown command '$cmd'; use bin-dir or build"
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
