@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Every test: installs what the tests need (npm packages, Debian tools, the engine), checks formatting,
+# lint and types, then runs the unit tests and the tests that drive the real engine.
+#
+# Usage: npm test [-- vitest arguments]   (e.g. npm test -- --project unit)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+debian_packages=(openssl curl)
+
+say() {
+  echo "test: $*" >&2
+}
+
+install() {
+  "$root/tools/install.sh" npm
+  "$root/tools/install.sh" debian "${debian_packages[@]}"
+  "$root/tools/toolchain.sh" build
+}
+
+static_checks() {
+  say "prettier, eslint, tsc"
+  prettier --check --log-level warn .
+  eslint --max-warnings 0 .
+  tsc -p tsconfig.json --noEmit
+  [ ! -f policy/tsconfig.json ] || tsc -p policy/tsconfig.json --noEmit
+}
+
+# vitest's own summary is printed too; the last line is the plain "N passed, N failed" that CI reads.
+run_tests() {
+  local report status=0
+  report=$(mktemp)
+  vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$report" || status=1
+  rm -f "$report"
+  return "$status"
+}
+
+main() {
+  cd "$root"
+  install
+  export PATH="$root/node_modules/.bin:$PATH"
+  static_checks
+  run_tests "$@"
+}
+
+main "$@"
