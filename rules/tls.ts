@@ -166,3 +166,17 @@ export function isDnsName(value: string): boolean {
 export function isWildcard(name: string): boolean {
   return name.includes("*");
 }
+
+/**
+ * True for a SAN that names the host itself (`localhost`, a loopback IP) rather than one service. Every
+ * identity may carry these, so "no SAN shared by two services" does not apply to them.
+ */
+export function isHostLocalSan(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  return (
+    v === "localhost" ||
+    /^127(\.\d{1,3}){3}$/.test(v) ||
+    v === "::1" ||
+    /^(0{1,4}:){7}0{0,3}1$/.test(v)
+  );
+}

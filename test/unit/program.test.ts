@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { REFERENCE_SERVICES } from "../../components/config";
+import { MockHarness, fixturePem, installMocks, mockKeyPem, settle, valueOf } from "./mocks";
+
+// The stack program as the engine runs it: config in, exports out. One import per file, since the
+// program runs when its module loads.
+let mocks: MockHarness;
+let program: typeof import("../../index");
+
+beforeAll(async () => {
+  mocks = await installMocks();
+  pulumi.runtime.setAllConfig({ "mesh-pki:issuer": '{"mode":"intermediate"}' });
+  program = await import("../../index");
+  await settle(program.services, program.serviceKeyPems);
+});
+
+describe("index.ts", () => {
+  it("declares the mesh from stack config", () => {
+    expect(mocks.resources).toHaveLength(8 + 6 * 4);
+    expect(mocks.resources.filter((r) => r.parent === "").map((r) => r.name)).toEqual(["mesh"]);
+  });
+
+  it("exports the four outputs, public ones plain and keys secret", async () => {
+    expect(Object.keys(program).sort()).toEqual(
+      ["issuerCertPem", "serviceKeyPems", "services", "trustBundlePem"].sort(),
+    );
+    expect(await pulumi.isSecret(program.trustBundlePem)).toBe(false);
+    expect(await pulumi.isSecret(program.issuerCertPem)).toBe(false);
+    expect(await pulumi.isSecret(program.services)).toBe(false);
+    expect(await pulumi.isSecret(program.serviceKeyPems)).toBe(true);
+
+    expect(await valueOf(program.trustBundlePem)).toBe(fixturePem("root-p384"));
+    expect(await valueOf(program.issuerCertPem)).toBe(fixturePem("issuer-ed25519"));
+    expect(Object.keys(await valueOf(program.services))).toEqual([...REFERENCE_SERVICES]);
+    expect(await valueOf(program.serviceKeyPems)).toEqual(
+      Object.fromEntries(REFERENCE_SERVICES.map((s) => [s, mockKeyPem(`mesh-${s}-key`)])),
+    );
+  });
+
+  it("never puts key material in the public services output", async () => {
+    const text = JSON.stringify(await valueOf(program.services));
+    expect(text).not.toMatch(/PRIVATE KEY/);
+    for (const s of REFERENCE_SERVICES) {
+      expect(Object.keys((await valueOf(program.services))[s]).sort()).toEqual(
+        [
+          "certPem",
+          "chainPem",
+          "dnsNames",
+          "fingerprintSha256",
+          "ipAddresses",
+          "notAfter",
+          "notBefore",
+          "serialNumber",
+          "spiffeId",
+          "spkiPinSha256",
+        ].sort(),
+      );
+    }
+  });
+});
