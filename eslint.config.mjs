@@ -11,6 +11,7 @@ export default tseslint.config(
       "rendered/**",
       "**/*.js",
       "**/*.mjs",
+      "vitest.config.ts",
     ],
   },
   ...tseslint.configs.recommended,

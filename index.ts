@@ -1,23 +1,66 @@
 /**
- * The stack program: read the config, build the mesh, export its outputs. Deployment and alert rules
- * join here as further steps.
+ * The stack program: read the config, build the mesh, deliver the certificates to the deploy target,
+ * generate the alert rules from the same windows, export the outputs other stacks read.
  */
-import { loadMeshConfig } from "./components/config";
+import * as pulumi from "@pulumi/pulumi";
+import { MeshAlertRules } from "./components/alerts-component";
+import { loadMeshConfig, MeshConfig } from "./components/config";
+import { FilesDeployment } from "./components/deploy/files";
 import { Mesh } from "./components/mesh";
 import { MeshStackOutputs, meshStackOutputs } from "./components/outputs";
 
-function buildMesh(): Mesh {
-  const config = loadMeshConfig();
-  return new Mesh("mesh", { config });
+type Deploy = (mesh: Mesh, alerts: MeshAlertRules) => FilesDeployment | undefined;
+
+/** Chosen before anything is declared, so a target that cannot be used stops the program cleanly. */
+function deployTarget(config: MeshConfig): Deploy {
+  switch (config.deploy.target) {
+    case "files":
+      return (mesh, alerts) => deployFiles(config, mesh, alerts);
+    case "none":
+      return () => undefined;
+    default:
+      throw new Error(
+        `mesh-pki:deploy.target ${config.deploy.target} is not available in this version; use files or none`,
+      );
+  }
 }
 
-function exportOutputs(mesh: Mesh): MeshStackOutputs {
-  return meshStackOutputs(mesh);
+function deployFiles(config: MeshConfig, mesh: Mesh, alerts: MeshAlertRules): FilesDeployment {
+  return new FilesDeployment("mesh-files", {
+    directory: config.deploy.directory,
+    trustBundlePem: mesh.trustBundlePem,
+    alertRulesYaml: alerts.rulesYaml,
+    services: Object.fromEntries(
+      Object.entries(mesh.services).map(([name, identity]) => [
+        name,
+        { chainPem: identity.chainPem, keyPem: identity.privateKeyPem },
+      ]),
+    ),
+  });
 }
 
-const outputs = exportOutputs(buildMesh());
+function alertRules(config: MeshConfig, mesh: Mesh): MeshAlertRules {
+  return new MeshAlertRules("mesh-alerts", {
+    services: Object.values(config.services).map((s) => ({
+      name: s.name,
+      validityDays: s.validityDays,
+      renewBeforeDays: s.renewBeforeDays,
+      notAfter: mesh.services[s.name].facts.apply((f) => f.notAfter),
+    })),
+    config: config.alerts,
+  });
+}
+
+const config = loadMeshConfig();
+const deploy = deployTarget(config);
+const mesh = new Mesh("mesh", { config });
+const alerts = alertRules(config, mesh);
+const files = deploy(mesh, alerts);
+const outputs: MeshStackOutputs = meshStackOutputs(mesh);
 
 export const trustBundlePem = outputs.trustBundlePem;
 export const issuerCertPem = outputs.issuerCertPem;
 export const services = outputs.services;
 export const serviceKeyPems = outputs.serviceKeyPems;
+export const alertRulesYaml = alerts.rulesYaml;
+export const certificateDirectory = files ? pulumi.output(files.directory) : undefined;

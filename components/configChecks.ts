@@ -12,6 +12,7 @@ import {
   isWildcard,
   renewalProblem,
 } from "../rules/tls";
+import { alertRuleGroups } from "./alerts";
 import { ParsedConfig } from "./configSchema";
 import {
   ConfigProblem,
@@ -238,5 +239,21 @@ export function configProblems(config: ParsedConfig): ConfigProblem[] {
     ...(defaults ? [defaults] : []),
     ...serviceIssues,
     ...(serviceIssues.length === 0 ? sharedSanProblems(resolved) : []),
+    ...(serviceIssues.length === 0 ? alertProblems(resolved) : []),
   ];
+}
+
+/** The alert thresholds against every service's windows, as the rule generator will check them. */
+function alertProblems(config: MeshConfig): ConfigProblem[] {
+  const windows = Object.values(config.services).map((s) => ({
+    name: s.name,
+    validityDays: s.validityDays,
+    renewBeforeDays: s.renewBeforeDays,
+  }));
+  try {
+    alertRuleGroups(windows, config.alerts);
+    return [];
+  } catch (e) {
+    return [{ path: ["alerts"], message: (e as Error).message }];
+  }
 }

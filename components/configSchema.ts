@@ -4,6 +4,8 @@
  * config.ts. Defaults reproduce the reference mesh. Pure: no Pulumi.
  */
 import { z } from "zod";
+import { alertsConfigSchema } from "./alerts-config";
+import { deployConfigSchema } from "./deploy/config";
 import {
   CA_MAX_VALIDITY_DAYS,
   KEY_ALGORITHMS,
@@ -172,6 +174,8 @@ export const TOP_LEVEL_KEYS = {
       error: 'expected an object of services by name, e.g. {"gateway": {}}',
     })
     .prefault(Object.fromEntries(REFERENCE_SERVICES.map((n) => [n, {}]))),
+  alerts: alertsConfigSchema,
+  deploy: deployConfigSchema,
 } as const;
 
 export type TopLevelKey = keyof typeof TOP_LEVEL_KEYS;

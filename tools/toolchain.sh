@@ -24,10 +24,14 @@ say() {
   echo "toolchain: $*" >&2
 }
 
-# The pins: every wrapper module's go.mod and go.sum, this script, and the Go version that builds them.
+# Bumped when the way a part is built changes, so that the cache is keyed by what is built, not by edits
+# to this script's messages.
+recipe=1
+
+# The pins: every wrapper module's go.mod and go.sum, the recipe, and the Go version that builds them.
 cache_key() {
   {
-    cat "$0"
+    echo "recipe $recipe $cli_version $kubernetes_plugin_version"
     go version
     find "$engine" -name 'go.mod' -o -name 'go.sum' | sort | xargs cat
   } | sha256sum | cut -c1-16
@@ -110,7 +114,7 @@ main() {
     bin-dir | build)
       local bin
       bin=$(complete_installation) || bin=$(build_all)
-      [ "$cmd" = bin-dir ] && echo "$bin"
+      if [ "$cmd" = bin-dir ]; then echo "$bin"; fi
       ;;
     *)
       say "unknown command '$cmd'; use bin-dir or build"

@@ -35,7 +35,8 @@ export function peerIdentity(cert: tls.PeerCertificate | undefined): string | un
     ?.split(", ")
     .find((san) => san.startsWith("URI:"))
     ?.slice("URI:".length);
-  return uri ?? cert.subject?.CN;
+  const cn = cert.subject?.CN;
+  return uri ?? (Array.isArray(cn) ? cn[0] : cn);
 }
 
 function errorText(err: unknown): string {

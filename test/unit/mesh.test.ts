@@ -287,7 +287,9 @@ describe("extra SANs and windows", () => {
     [398, 30],
     [2, 1],
   ])("validity %i d, renew-before %i d become hours", async (validityDays, renewBeforeDays) => {
-    await build(config({ services: { media: { validityDays, renewBeforeDays } } }));
+    // Alert thresholds must sit inside the shortest renewal window, so short windows bring their own.
+    const alerts = { criticalDaysBeforeExpiry: renewBeforeDays / 4, rotationOverdueFor: "1h" };
+    await build(config({ services: { media: { validityDays, renewBeforeDays } }, alerts }));
 
     expect(byName("mesh-media-cert").inputs).toMatchObject({
       validityPeriodHours: validityDays * 24,

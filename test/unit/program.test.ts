@@ -16,14 +16,37 @@ beforeAll(async () => {
 });
 
 describe("index.ts", () => {
-  it("declares the mesh from stack config", () => {
-    expect(mocks.resources).toHaveLength(8 + 6 * 4);
-    expect(mocks.resources.filter((r) => r.parent === "").map((r) => r.name)).toEqual(["mesh"]);
+  it("declares the mesh, its alert rules and the files deploy target from stack config", () => {
+    // PKI: mesh, root CA and intermediate (3 each with the mesh), 6 services of 4; alerts: 1;
+    // files: the component, the bundle, the alert rules and one file set per service.
+    expect(mocks.resources).toHaveLength(8 + 6 * 4 + 1 + 3 + 6);
+    expect(mocks.resources.filter((r) => r.parent === "").map((r) => r.name)).toEqual([
+      "mesh",
+      "mesh-alerts",
+      "mesh-files",
+    ]);
+    const fileSets = mocks.resources.filter(
+      (r) => r.type === "pulumi-nodejs:dynamic/mesh-pki:FileSet",
+    );
+    expect(fileSets.map((r) => r.name).sort()).toEqual(
+      [
+        "mesh-files-alert-rules",
+        "mesh-files-ca",
+        ...REFERENCE_SERVICES.map((s) => `mesh-files-${s}`),
+      ].sort(),
+    );
   });
 
   it("exports the four outputs, public ones plain and keys secret", async () => {
     expect(Object.keys(program).sort()).toEqual(
-      ["issuerCertPem", "serviceKeyPems", "services", "trustBundlePem"].sort(),
+      [
+        "alertRulesYaml",
+        "certificateDirectory",
+        "issuerCertPem",
+        "serviceKeyPems",
+        "services",
+        "trustBundlePem",
+      ].sort(),
     );
     expect(await pulumi.isSecret(program.trustBundlePem)).toBe(false);
     expect(await pulumi.isSecret(program.issuerCertPem)).toBe(false);
