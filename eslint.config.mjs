@@ -11,7 +11,7 @@ export default tseslint.config(
       "rendered/**",
       "**/*.js",
       "**/*.mjs",
-      "vitest.config.ts",
+      "vitest.config.mts",
     ],
   },
   ...tseslint.configs.recommended,

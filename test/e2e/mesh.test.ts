@@ -35,7 +35,11 @@ let firstUp: { summary: { resourceChanges?: Record<string, number> } };
 beforeAll(async () => {
   session = await EngineSession.start("mesh");
   pems = await PemDir.create("mesh-pems");
-  stack = await session.projectStack({ stackName: "e2e-mesh" });
+  // The files target writes under a directory of the test's own, never the local stack's certs/.
+  stack = await session.projectStack({
+    stackName: "e2e-mesh",
+    config: { "mesh-pki:deploy": JSON.stringify({ target: "files", directory: `${pems.dir}/certs` }) },
+  });
   firstUp = await stack.up();
   const outputs = await stack.outputs();
   bundle = outputs.trustBundlePem.value;
