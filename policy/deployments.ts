@@ -126,25 +126,29 @@ export const tlsSecretType = resourcePolicy({
   enforcementLevel: "mandatory",
   types: [K8S_SECRET],
   validate: (secret, _config, report, unchecked) => {
-    const data = obj(secret.props.data);
-    const stringData = obj(secret.props.stringData);
-    if (isUnknown(data) || isUnknown(stringData)) {
-      return unchecked(secret, isUnknown(data) ? "data" : "stringData", "the Secret's type");
-    }
-    const keys = [...Object.keys(data ?? {}), ...Object.keys(stringData ?? {})];
-    if (!keys.some((k) => TLS_SECRET_KEYS.test(k))) {
-      return;
-    }
     const type = str(secret.props.type);
     if (isUnknown(type)) {
       return unchecked(secret, "type", "the Secret's type");
     }
+    const data = obj(secret.props.data);
+    const stringData = obj(secret.props.stringData);
+    if (isUnknown(data) || isUnknown(stringData)) {
+      // The API server refuses a kubernetes.io/tls Secret without tls.crt and tls.key, so only another
+      // type leaves something to check: whether the hidden keys are certificate files.
+      if (type !== "kubernetes.io/tls") {
+        unchecked(secret, isUnknown(data) ? "data" : "stringData", "whether it holds certificates");
+      }
+      return;
+    }
+    const keys = [...Object.keys(data ?? {}), ...Object.keys(stringData ?? {})];
+    const tlsKeys = keys.filter((k) => TLS_SECRET_KEYS.test(k));
     if (type !== "kubernetes.io/tls") {
-      report(
-        `${secret.label}: a Secret holding ${keys.filter((k) => TLS_SECRET_KEYS.test(k)).join(", ")} ` +
-          `has type ${type ?? "Opaque"}; set type: kubernetes.io/tls and store the files as tls.crt, ` +
-          `tls.key and ca.crt.`,
-      );
+      if (tlsKeys.length > 0) {
+        report(
+          `${secret.label}: a Secret holding ${tlsKeys.join(", ")} has type ${type ?? "Opaque"}; set ` +
+            `type: kubernetes.io/tls and store the files as tls.crt, tls.key and ca.crt.`,
+        );
+      }
       return;
     }
     const missing = ["tls.crt", "tls.key"].filter((k) => !keys.includes(k));

@@ -209,6 +209,19 @@ describe("tls-secret-type", () => {
       [],
     ],
     [
+      "all data unknown in a kubernetes.io/tls Secret (the API server checks its keys)",
+      { data: UNKNOWN },
+      [],
+    ],
+    [
+      "all data unknown in an Opaque Secret",
+      { type: "Opaque", data: UNKNOWN },
+      advisory(
+        "tls-secret-type",
+        notChecked(`${secret}: whether it holds certificates (data is unknown)`),
+      ),
+    ],
+    [
       "a type unknown during preview",
       { type: UNKNOWN },
       advisory("tls-secret-type", notChecked(`${secret}: the Secret's type (type is unknown)`)),
