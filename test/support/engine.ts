@@ -13,7 +13,7 @@
 //   await session.cleanup();
 
 import { execFile } from "node:child_process";
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -101,9 +101,11 @@ async function computeEnvironment(): Promise<EngineEnvironment> {
       throw new Error(`MESH_PKI_TLS_PLUGIN=${override} is not an executable file`);
     }
     // The engine looks the plugin up by its name on PATH, so give it that name in a directory of its own
-    // that comes before the stand-in's.
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "mesh-pki-tls-plugin-"));
-    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    // that comes before the stand-in's: one per plugin path, reused, so nothing accumulates.
+    const key = createHash("sha1").update(plugin).digest("hex").slice(0, 12);
+    const dir = path.join(os.tmpdir(), `mesh-pki-tls-plugin-${key}`);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.rm(path.join(dir, "pulumi-resource-tls"), { force: true });
     await fs.symlink(plugin, path.join(dir, "pulumi-resource-tls"));
     pathEntries.splice(2, 0, dir);
     tlsPlugin = plugin;

@@ -94,4 +94,11 @@ export const tlsProvider: provider.Provider = {
   async delete() {
     // Nothing exists outside the state: deleting is forgetting, as upstream.
   },
+
+  async invoke(token: string) {
+    throw new Error(
+      `the mesh-pki tls stand-in does not implement the function ${token} (getCertificate and ` +
+        "getPublicKey are not served); install the official tls plugin to use it",
+    );
+  },
 };
