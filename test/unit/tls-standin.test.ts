@@ -16,7 +16,6 @@ import {
   privateKeyPem,
 } from "../../tools/providers/tls/keys";
 import { opensshPublic, opensshPrivateKeyPem, sshMpint } from "../../tools/providers/tls/openssh";
-import { installReflectMetadata } from "../../tools/providers/tls/reflect-metadata";
 import { checkInputs, diffInputs, ResourceSchema } from "../../tools/providers/tls/schema";
 import {
   secret,
@@ -32,8 +31,8 @@ let certificate: Certificate;
 let names: Names;
 
 beforeAll(async () => {
-  // @peculiar/x509 needs the metadata API before it loads.
-  installReflectMetadata();
+  // @peculiar/x509 needs the metadata API before it loads, as the provider's entry point does.
+  await import("reflect-metadata");
   certificate = await import("../../tools/providers/tls/certificate");
   names = await import("../../tools/providers/tls/names");
 });

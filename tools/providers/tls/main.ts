@@ -1,15 +1,10 @@
 // Entry point of the mesh-pki stand-in for pulumi-resource-tls. tools/pulumi (and test/support/engine.ts)
 // put a `pulumi-resource-tls` script running this file on PATH when no official tls plugin is installed.
 
-import { installReflectMetadata } from "./reflect-metadata";
-
-installReflectMetadata();
-
-// Loaded after the polyfill: @peculiar/x509 needs the Reflect metadata API as it loads.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { tlsProvider, version } = require("./provider") as typeof import("./provider");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { main } = require("@pulumi/pulumi/provider") as typeof import("@pulumi/pulumi/provider");
+// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API loaded first.
+import "reflect-metadata";
+import { main } from "@pulumi/pulumi/provider";
+import { tlsProvider, version } from "./provider";
 
 process.stderr.write(
   `mesh-pki: pulumi-resource-tls here is the mesh-pki stand-in for the official tls provider ` +
