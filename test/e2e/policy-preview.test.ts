@@ -131,7 +131,7 @@ function previewWithPack(stack: TestStack): Promise<Preview> {
   return new Promise((resolve) => {
     execFile(
       path.join(repoRoot, "tools/pulumi"),
-      ["preview", ["--stack"], stack.stack.name, "--policy-pack", path.join(repoRoot, "policy")],
+      ["preview", "--stack", stack.stack.name, "--policy-pack", path.join(repoRoot, "policy")],
       {
         cwd: stack.workDir,
         env: { ...process.env, ...session.env },
