@@ -6,7 +6,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-debian_packages=(openssl curl)
+debian_packages=(openssl curl prometheus)
 
 say() {
   echo "test: $*" >&2
@@ -23,6 +23,7 @@ static_checks() {
   prettier --check --log-level warn .
   eslint --max-warnings 0 .
   tsc -p tsconfig.json --noEmit
+  tsc -p test/tsconfig.json
   [ ! -f policy/tsconfig.json ] || tsc -p policy/tsconfig.json --noEmit
 }
 

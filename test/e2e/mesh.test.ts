@@ -2,9 +2,13 @@
  * The reference mesh through the real engine: `up` of the repository's program on its embedded defaults,
  * then every certificate checked by independent tools (openssl, Node's X509Certificate and tls module).
  */
+import { execFile } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import * as path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EngineSession, TestStack } from "../support/engine";
+import { EngineSession, repoRoot, TestStack } from "../support/engine";
 import { openssl, PemDir } from "../support/pem";
 import { mutualHandshake } from "../support/tls";
 
@@ -31,6 +35,8 @@ let bundle: string;
 let services: Record<string, ServiceOutput>;
 let keys: Record<string, string>;
 let firstUp: { summary: { resourceChanges?: Record<string, number> } };
+let alertRulesYaml: string;
+const run = promisify(execFile);
 
 beforeAll(async () => {
   session = await EngineSession.start("mesh");
@@ -38,13 +44,16 @@ beforeAll(async () => {
   // The files target writes under a directory of the test's own, never the local stack's certs/.
   stack = await session.projectStack({
     stackName: "e2e-mesh",
-    config: { "mesh-pki:deploy": JSON.stringify({ target: "files", directory: `${pems.dir}/certs` }) },
+    config: {
+      "mesh-pki:deploy": JSON.stringify({ target: "files", directory: `${pems.dir}/certs` }),
+    },
   });
   firstUp = await stack.up();
   const outputs = await stack.outputs();
   bundle = outputs.trustBundlePem.value;
   services = outputs.services.value;
   keys = outputs.serviceKeyPems.value;
+  alertRulesYaml = outputs.alertRulesYaml.value;
   expect(outputs.serviceKeyPems.secret).toBe(true);
   expect(outputs.services.secret).toBe(false);
   expect(outputs.trustBundlePem.secret).toBe(false);
@@ -109,6 +118,35 @@ describe("the reference mesh, made by the real engine", () => {
       if (!expected) failures.push(`${client} -> ${server}: ${JSON.stringify(result)}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it("writes the files layout: bundle, chain and key per service (0600), alert rules", async () => {
+    const certs = path.join(pems.dir, "certs");
+    expect(await readFile(path.join(certs, "ca/ca.crt"), "utf8")).toBe(bundle);
+    for (const name of SERVICES) {
+      const dir = path.join(certs, "services", name);
+      expect(await readFile(path.join(dir, `${name}.crt`), "utf8")).toBe(services[name].chainPem);
+      expect(await readFile(path.join(dir, `${name}.key`), "utf8")).toBe(keys[name]);
+      expect((await stat(path.join(dir, `${name}.key`))).mode & 0o777).toBe(0o600);
+      expect((await stat(path.join(dir, `${name}.crt`))).mode & 0o777).toBe(0o644);
+    }
+    const rulesFile = path.join(certs, "prometheus/mesh-pki.rules.yml");
+    expect(await readFile(rulesFile, "utf8")).toBe(alertRulesYaml);
+  });
+
+  it("produces alert rules that promtool check rules accepts, one set per service", async () => {
+    const promtool = (
+      await run(path.join(repoRoot, "tools/promtool.sh"), { timeout: 600_000 })
+    ).stdout
+      .trim()
+      .split("\n")
+      .at(-1)!;
+    const rulesFile = path.join(pems.dir, "certs/prometheus/mesh-pki.rules.yml");
+    const checked = await run(promtool, ["check", "rules", rulesFile], { timeout: 60_000 });
+    expect(checked.stdout).toMatch(/SUCCESS: 25 rules found/);
+    for (const name of SERVICES) {
+      expect(alertRulesYaml).toContain(`ssl_certificate_expiry_days{service="${name}"} < 30`);
+    }
   });
 
   it("reports no changes on a second up", async () => {
