@@ -5,7 +5,13 @@
  */
 
 /** The key algorithms a mesh identity or CA may use, as written in stack config. */
-export const KEY_ALGORITHMS = ["ecdsa-p256", "ecdsa-p384", "rsa-3072", "rsa-4096", "ed25519"] as const;
+export const KEY_ALGORITHMS = [
+  "ecdsa-p256",
+  "ecdsa-p384",
+  "rsa-3072",
+  "rsa-4096",
+  "ed25519",
+] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
 /** The inputs of a `tls.PrivateKey` that produce a given algorithm. */
@@ -108,7 +114,9 @@ export const CA_USAGES = ["cert_signing", "crl_signing", "digital_signature"] as
 /** mTLS leaf usages: `key_encipherment` only where the key can encipher (RSA key transport). */
 export function leafUsages(algorithm: KeyAlgorithm): string[] {
   const base = ["digital_signature", "server_auth", "client_auth"];
-  return algorithm.startsWith("rsa-") ? ["digital_signature", "key_encipherment", "server_auth", "client_auth"] : base;
+  return algorithm.startsWith("rsa-")
+    ? ["digital_signature", "key_encipherment", "server_auth", "client_auth"]
+    : base;
 }
 
 /** TLS 1.3 cipher suites, by their IANA names (as OpenSSL and Node's `tls` take them). */
