@@ -25,8 +25,9 @@ export interface IntermediateCaArgs extends SubjectArgs {
 
 /**
  * An intermediate issuer signed by the root, so the root key signs almost nothing: key, request and a
- * CA certificate with path length 0 (it signs leaves only), CA usages and a subject key identifier; the
- * provider sets the authority key identifier from the root's.
+ * CA certificate that asks for path length 0 (it signs leaves only; bounded in practice by the root's
+ * pathlen:1), CA usages and a subject key identifier; the provider sets the authority key identifier
+ * from the root's.
  */
 export class IntermediateCa extends pulumi.ComponentResource implements CertificateIssuer {
   readonly commonName: string;
@@ -75,6 +76,10 @@ export class IntermediateCa extends pulumi.ComponentResource implements Certific
         caCertPem: args.parentCa.certPem,
         caPrivateKeyPem: args.parentCa.privateKeyPem,
         isCaCertificate: true,
+        // TODO: the provider writes no pathlen for 0 (see rootCa.ts), so this certificate carries "CA:TRUE"
+        // alone; the root's pathlen:1 is what stops a sub-CA below it from verifying
+        // (test/e2e/pki-handshakes.test.ts). A verifier that trusts the intermediate as an anchor gets
+        // no such bound.
         maxPathLength: 0,
         allowedUses: [...CA_USAGES],
         setSubjectKeyId: true,

@@ -55,6 +55,10 @@ export class RootCa extends pulumi.ComponentResource implements CertificateIssue
       args.renewBeforeDays ?? 365,
       CA_MAX_VALIDITY_DAYS,
     );
+    // TODO: a path length of 0 cannot be written: the tls provider (upstream and the stand-in alike) copies
+    // maxPathLength into Go's MaxPathLen without MaxPathLenZero, so 0 yields "CA:TRUE" with no pathlen. A
+    // root that signs the services itself is therefore not limited by its own certificate to signing
+    // leaves; only the care of its key keeps it from signing a sub-CA (test/e2e/pki-certificates.test.ts).
     const maxPathLength = args.withIntermediate ? 1 : 0;
 
     super("mesh-pki:pki:RootCa", name, {}, opts);
