@@ -28,12 +28,13 @@ say() {
 # to this script's messages.
 recipe=1
 
-# The pins: every wrapper module's go.mod and go.sum, the recipe, and the Go version that builds them.
+# The pins: the engine's wrapper modules' go.mod and go.sum (not those of other tools built beside it), the
+# recipe, and the Go version that builds them.
 cache_key() {
   {
     echo "recipe $recipe $cli_version $kubernetes_plugin_version"
     go version
-    find "$engine" -name 'go.mod' -o -name 'go.sum' | sort | xargs cat
+    cat "$engine"/{cli,nodejs,kubernetes}/go.{mod,sum}
   } | sha256sum | cut -c1-16
 }
 

@@ -22,7 +22,7 @@ summary() {
       for (const [name, s] of Object.entries(services)) {
         console.log(`${name.padEnd(12)} ${s.spiffeId}  not after ${s.notAfter}  sha256 ${s.fingerprintSha256.slice(0, 23)}…`);
       }
-      console.log(`${Object.keys(services).length} service identities in stack '"$stack"'; keys: pulumi stack output serviceKeyPems --show-secrets`);
+      console.log(`${Object.keys(services).length} service identities in stack '"$stack"'; keys: tools/pulumi stack output --stack '"$stack"' serviceKeyPems --show-secrets`);
     '
 }
 
@@ -31,7 +31,9 @@ main() {
   "$root/tools/install.sh" npm
   "$root/tools/toolchain.sh" build
   ensure_stack
-  "$pulumi" up --stack "$stack" --yes --skip-preview "$@"
+  # The preview is printed before the update, so a deletion is visible in the log; outputs are summarised
+  # below instead of printed whole.
+  "$pulumi" up --stack "$stack" --yes --suppress-outputs "$@"
   summary
 }
 
