@@ -6,16 +6,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { MeshAlertRules } from "./components/alerts-component";
 import { loadMeshConfig, MeshConfig } from "./components/config";
 import { FilesDeployment } from "./components/deploy/files";
+import { kubernetesTarget } from "./components/deploy/kubernetesTarget";
 import { Mesh } from "./components/mesh";
 import { MeshStackOutputs, meshStackOutputs } from "./components/outputs";
 
-type Deploy = (mesh: Mesh, alerts: MeshAlertRules) => FilesDeployment | undefined;
+type Deploy = (mesh: Mesh, alerts: MeshAlertRules) => pulumi.ComponentResource | undefined;
 
 /** Chosen before anything is declared, so a target that cannot be used stops the program cleanly. */
 function deployTarget(config: MeshConfig): Deploy {
   switch (config.deploy.target) {
     case "files":
       return (mesh, alerts) => deployFiles(config, mesh, alerts);
+    case "kubernetes":
+      return kubernetesTarget(config);
     case "none":
       return () => undefined;
     default:
@@ -55,7 +58,7 @@ const config = loadMeshConfig();
 const deploy = deployTarget(config);
 const mesh = new Mesh("mesh", { config });
 const alerts = alertRules(config, mesh);
-const files = deploy(mesh, alerts);
+const deployed = deploy(mesh, alerts);
 const outputs: MeshStackOutputs = meshStackOutputs(mesh);
 
 export const trustBundlePem = outputs.trustBundlePem;
@@ -63,4 +66,5 @@ export const issuerCertPem = outputs.issuerCertPem;
 export const services = outputs.services;
 export const serviceKeyPems = outputs.serviceKeyPems;
 export const alertRulesYaml = alerts.rulesYaml;
-export const certificateDirectory = files ? pulumi.output(files.directory) : undefined;
+export const certificateDirectory =
+  deployed instanceof FilesDeployment ? pulumi.output(deployed.directory) : undefined;

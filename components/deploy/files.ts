@@ -73,13 +73,15 @@ export class FilesDeployment extends pulumi.ComponentResource {
   readonly caFile: string;
 
   constructor(name: string, args: FilesDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("mesh-pki:deploy:FilesDeployment", name, {}, opts);
-    const directory = path.resolve(projectDirectory(), args.directory ?? "certs");
+    // Arguments are checked before the component registers, so a bad one leaves nothing behind.
     if (Object.keys(args.services).length === 0) {
       throw new Error(
         "mesh-pki: the files deploy target needs at least one service in mesh-pki:services",
       );
     }
+    const directory = path.resolve(projectDirectory(), args.directory ?? "certs");
+
+    super("mesh-pki:deploy:FilesDeployment", name, {}, opts);
 
     new FileSet(
       `${name}-ca`,

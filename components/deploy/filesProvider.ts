@@ -48,15 +48,21 @@ function writeAtomically(directory: string, file: FileSpec): void {
   const target = path.join(directory, file.path);
   fs.mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
   const temporary = `${target}.tmp-${process.pid}-${Date.now()}`;
-  const fd = fs.openSync(temporary, "w", file.mode);
+  // Created with the final mode, so a key is never readable by others, not even for a moment.
+  const fd = fs.openSync(temporary, "wx", file.mode);
   try {
-    fs.writeFileSync(fd, file.content);
-    fs.fchmodSync(fd, file.mode);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeFileSync(fd, file.content);
+      fs.fchmodSync(fd, file.mode);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, target);
+  } catch (err) {
+    fs.rmSync(temporary, { force: true });
+    throw err;
   }
-  fs.renameSync(temporary, target);
 }
 
 /** Removes files, then each directory they leave empty, up to (not including) the set's directory. */
@@ -89,7 +95,9 @@ function validate(inputs: FileSetInputs): pulumi.dynamic.CheckFailure[] {
   if (!inputs.directory || !inputs.directory.startsWith("/")) {
     failures.push({ property: "directory", reason: "directory must be an absolute path" });
   }
-  for (const f of inputs.files ?? []) {
+  // In a preview the list, or a path in it, may be unknown (a rotated certificate): nothing to check yet.
+  for (const f of Array.isArray(inputs.files) ? inputs.files : []) {
+    if (typeof f?.path !== "string") continue;
     if (f.path.startsWith("/") || f.path.split("/").includes("..")) {
       failures.push({
         property: "files",
@@ -115,6 +123,10 @@ export const fileSetProvider: pulumi.dynamic.ResourceProvider<FileSetInputs, Fil
 
   async diff(_id, olds, news) {
     if (olds.directory !== news.directory) return { changes: true, replaces: ["directory"] };
+    // Unknown contents in a preview (a certificate that is being replaced) are a change.
+    if (!Array.isArray(news.files) || news.files.some((f) => typeof f?.content !== "string")) {
+      return { changes: true };
+    }
     // State returns each object with its keys sorted, so compare a canonical line per file.
     const canonical = (files: WrittenFile[]) =>
       files.map((f) => `${f.path} ${f.mode} ${f.sha256}`).join("\n");
