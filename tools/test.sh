@@ -6,7 +6,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-debian_packages=(openssl curl prometheus)
+debian_packages=(openssl curl prometheus etcd-server kubectl)
 
 say() {
   echo "test: $*" >&2
@@ -16,6 +16,8 @@ install() {
   "$root/tools/install.sh" npm
   "$root/tools/install.sh" debian "${debian_packages[@]}"
   "$root/tools/toolchain.sh" build
+  "$root/tools/kube.sh" build
+  "$root/tools/zlint.sh" >/dev/null
 }
 
 static_checks() {
