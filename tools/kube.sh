@@ -12,48 +12,29 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 module="$here/engine/kube"
+# shellcheck source=tools/lib/gocache.sh
+source "$here/lib/gocache.sh"
 
 # Bumped when the way the binaries are built changes.
 recipe=1
-
-cache_root() {
-  echo "${MESH_PKI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-pki}"
-}
 
 say() {
   echo "kube: $*" >&2
 }
 
-cache_key() {
-  {
-    echo "recipe $recipe"
-    go version
-    cat "$module/go.mod" "$module/go.sum"
-  } | sha256sum | cut -c1-16
-}
-
 build_command() {
-  local bin=$1 name=$2 minutes=$3
-  local out="$bin/$name"
-  [ -x "$out" ] && return 0
-  local started=$SECONDS
-  say "building $name from k8s.io/kubernetes via the Go module proxy (cold: about $minutes minutes, once)"
-  (cd "$module" && go build -trimpath -ldflags "-s -w" -o "$out.tmp" "k8s.io/kubernetes/cmd/$name")
-  mv "$out.tmp" "$out"
-  say "built $name in $((SECONDS - started)) s"
+  gocache_build "$module" "k8s.io/kubernetes/cmd/$2" "$1/$2" "$3"
 }
 
 build_all() {
   local bin
-  bin="$(cache_root)/kube-$(cache_key)/bin"
+  bin="$(gocache_root)/kube-$(gocache_key "recipe $recipe" "$module/go.mod" "$module/go.sum")/bin"
   [ -f "$bin/.complete" ] && { echo "$bin"; return 0; }
-  command -v go >/dev/null || { say "Go 1.26 is needed to build kube-apiserver; install it"; exit 1; }
-  mkdir -p "$bin"
-  exec 9>"$bin/../lock"
-  flock 9
+  gocache_require_go kube-apiserver
+  gocache_lock "$bin"
   if [ ! -f "$bin/.complete" ]; then
-    build_command "$bin" kube-apiserver 4.5
-    build_command "$bin" kube-controller-manager 2
+    build_command "$bin" kube-apiserver "about 4.5 minutes"
+    build_command "$bin" kube-controller-manager "about 2 minutes"
     touch "$bin/.complete"
   fi
   echo "$bin"

@@ -13,12 +13,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 engine="$here/engine"
+# shellcheck source=tools/lib/gocache.sh
+source "$here/lib/gocache.sh"
 cli_version=v3.276.0
 kubernetes_plugin_version=4.34.2
-
-cache_root() {
-  echo "${MESH_PKI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-pki}"
-}
 
 say() {
   echo "toolchain: $*" >&2
@@ -31,11 +29,8 @@ recipe=1
 # The pins: the engine's wrapper modules' go.mod and go.sum (not those of other tools built beside it), the
 # recipe, and the Go version that builds them.
 cache_key() {
-  {
-    echo "recipe $recipe $cli_version $kubernetes_plugin_version"
-    go version
-    cat "$engine"/{cli,nodejs,kubernetes}/go.{mod,sum}
-  } | sha256sum | cut -c1-16
+  gocache_key "recipe $recipe $cli_version $kubernetes_plugin_version" \
+    "$engine"/{cli,nodejs,kubernetes}/go.{mod,sum}
 }
 
 # A complete installation is one whose CLI is not ours and that has every plugin the product loads.
@@ -51,24 +46,14 @@ complete_installation() {
   dirname "$cli"
 }
 
-build_go_tool() {
-  local module=$1 package=$2 out=$3 ldflags=${4:-}
-  [ -x "$out" ] && return 0
-  local started=$SECONDS
-  say "building $(basename "$out") from the Go module proxy (cold: minutes, once per pinned version)"
-  (cd "$engine/$module" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$package")
-  mv "$out.tmp" "$out"
-  say "built $(basename "$out") in $((SECONDS - started)) s"
-}
-
 build_cli() {
-  build_go_tool cli github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$1/pulumi" \
+  gocache_build "$engine/cli" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "$1/pulumi" "about 6 minutes" \
     "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version"
 }
 
 build_language_host() {
-  build_go_tool nodejs github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
-    "$1/pulumi-language-nodejs"
+  gocache_build "$engine/nodejs" github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs \
+    "$1/pulumi-language-nodejs" "under a minute"
 }
 
 # The provider's command embeds a schema that its module does not ship: copy the command next to the pinned
@@ -94,12 +79,10 @@ build_kubernetes_plugin() {
 
 build_all() {
   local bin
-  bin="$(cache_root)/toolchain-$(cache_key)/bin"
+  bin="$(gocache_root)/toolchain-$(cache_key)/bin"
   [ -f "$bin/.complete" ] && { echo "$bin"; return 0; }
-  command -v go >/dev/null || { say "Go is needed to build the Pulumi engine here; install Go 1.26 or a complete Pulumi"; exit 1; }
-  mkdir -p "$bin"
-  exec 9>"$bin/../lock"
-  flock 9
+  gocache_require_go "the Pulumi engine (or install a complete Pulumi)"
+  gocache_lock "$bin"
   if [ ! -f "$bin/.complete" ]; then
     build_language_host "$bin"
     build_cli "$bin"

@@ -12,25 +12,16 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 module="$here/engine/zlint"
+# shellcheck source=tools/lib/gocache.sh
+source "$here/lib/gocache.sh"
 
 say() {
   echo "zlint.sh: $*" >&2
 }
 
-cache_root() {
-  echo "${MESH_PKI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mesh-pki}"
-}
-
 # The version zlint reports: the one go.mod pins.
 pinned_version() {
   (cd "$module" && go list -m -f '{{.Version}}' github.com/zmap/zlint/v3)
-}
-
-cache_key() {
-  {
-    go version
-    cat "$module/go.mod" "$module/go.sum"
-  } | sha256sum | cut -c1-16
 }
 
 from_environment() {
@@ -42,35 +33,15 @@ from_environment() {
   echo "$ZLINT"
 }
 
-require_go() {
-  if ! command -v go >/dev/null; then
-    say "Go is needed to build zlint here; install Go 1.26 or set ZLINT to a zlint binary"
-    exit 1
-  fi
-}
-
-# Two test files may ask at once: the lock makes the second wait for the first's build.
-build() {
-  local out=$1 started=$SECONDS version
-  exec 9>"$(dirname "$out")/../lock"
-  flock 9
-  [ -x "$out" ] && return 0
-  version=$(pinned_version)
-  say "building zlint $version from the Go module proxy (cold: about a minute, once per pinned version)"
-  (cd "$module" && go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$out.tmp" \
-    github.com/zmap/zlint/v3/cmd/zlint)
-  mv "$out.tmp" "$out"
-  say "built zlint $version in $((SECONDS - started)) s"
-}
-
 main() {
   from_environment && return 0
-  require_go
+  gocache_require_go "zlint (or set ZLINT to a zlint binary)"
   local out
-  out="$(cache_root)/zlint-$(cache_key)/bin/zlint"
+  out="$(gocache_root)/zlint-$(gocache_key "" "$module/go.mod" "$module/go.sum")/bin/zlint"
   if [ ! -x "$out" ]; then
-    mkdir -p "$(dirname "$out")"
-    build "$out"
+    gocache_lock "$(dirname "$out")"
+    gocache_build "$module" github.com/zmap/zlint/v3/cmd/zlint "$out" "about a minute" \
+      "-X main.version=$(pinned_version)"
   fi
   echo "$out"
 }
