@@ -9,6 +9,12 @@ import { FilesDeployment } from "./components/deploy/files";
 import { kubernetesTarget } from "./components/deploy/kubernetesTarget";
 import { Mesh } from "./components/mesh";
 import { MeshStackOutputs, meshStackOutputs } from "./components/outputs";
+import {
+  caPhaseGate,
+  loadRotationClock,
+  reportRotationClock,
+  rotationOutput,
+} from "./components/rotationOutputs";
 
 type Deploy = (mesh: Mesh, alerts: MeshAlertRules) => pulumi.ComponentResource | undefined;
 
@@ -55,8 +61,10 @@ function alertRules(config: MeshConfig, mesh: Mesh): MeshAlertRules {
 }
 
 const config = loadMeshConfig();
+const clock = loadRotationClock();
 const deploy = deployTarget(config);
-const mesh = new Mesh("mesh", { config });
+const mesh = new Mesh("mesh", { config, now: clock.now, caPhaseGate: caPhaseGate(config) });
+reportRotationClock(config, clock, mesh);
 const alerts = alertRules(config, mesh);
 const deployed = deploy(mesh, alerts);
 const outputs: MeshStackOutputs = meshStackOutputs(mesh);
@@ -66,5 +74,6 @@ export const issuerCertPem = outputs.issuerCertPem;
 export const services = outputs.services;
 export const serviceKeyPems = outputs.serviceKeyPems;
 export const alertRulesYaml = alerts.rulesYaml;
+export const rotation = rotationOutput(mesh, config, clock.now);
 export const certificateDirectory =
   deployed instanceof FilesDeployment ? pulumi.output(deployed.directory) : undefined;

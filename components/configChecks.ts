@@ -116,7 +116,12 @@ function serviceProblems(
 
   // A service that sets neither window inherits serviceDefaults, whose problem is reported once there.
   const own = config.services[name];
-  if (own.renewBeforeDays !== undefined || own.validityDays !== undefined) {
+  const hourProblems = serviceHourProblems(own, service, at);
+  out.push(...hourProblems);
+  if (
+    hourProblems.length === 0 &&
+    (own.renewBeforeDays !== undefined || own.validityDays !== undefined)
+  ) {
     const w = windowProblem(
       service,
       at(own.renewBeforeDays !== undefined ? "renewBeforeDays" : "validityDays"),
@@ -169,6 +174,34 @@ function serviceProblems(
       out.push({ path: at("peers", i), message: "a service is not its own peer; remove it" });
     }
   });
+  return out;
+}
+
+/** Windows set in hours: not together with the same window in days, and sound once resolved. */
+function serviceHourProblems(
+  own: ParsedConfig["services"][string],
+  service: ServiceConfig,
+  at: (...rest: (string | number)[]) => (string | number)[],
+): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  for (const [hours, days] of [
+    ["validityHours", "validityDays"],
+    ["renewBeforeHours", "renewBeforeDays"],
+  ] as const) {
+    if (own[hours] !== undefined && own[days] !== undefined) {
+      out.push({ path: at(hours), message: `set either ${hours} or ${days}, not both` });
+    }
+  }
+  if (out.length > 0 || (own.validityHours === undefined && own.renewBeforeHours === undefined)) {
+    return out;
+  }
+  const problem = renewalProblem(service.validityHours, service.renewBeforeHours);
+  if (problem !== undefined) {
+    out.push({
+      path: at(own.renewBeforeHours !== undefined ? "renewBeforeHours" : "validityHours"),
+      message: `${problem}; set a renew-before shorter than the validity and at least 5% of it`,
+    });
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
  */
 import { KeyAlgorithm } from "../rules/tls";
 import { ParsedConfig } from "./configSchema";
+import { ServiceRotationConfig } from "./rotationConfig";
 
 /** A problem at a config path relative to the `mesh-pki:` namespace. */
 export interface ConfigProblem {
@@ -23,8 +24,13 @@ export interface CaSettings {
 export interface ServiceConfig {
   name: string;
   keyAlgorithm: KeyAlgorithm;
+  /** Days, fractional when the service sets its windows in hours. */
   validityDays: number;
   renewBeforeDays: number;
+  /** The same windows in the whole hours the tls provider takes. */
+  validityHours: number;
+  renewBeforeHours: number;
+  rotation: ServiceRotationConfig;
   /** Extra DNS names, after the ones every service gets. */
   dnsNames: string[];
   ipAddresses: string[];
@@ -56,11 +62,16 @@ export function sourceOf(
 
 function resolveService(config: ParsedConfig, name: string, raw: RawService): ServiceConfig {
   const d = config.serviceDefaults;
+  const validityHours = raw.validityHours ?? (raw.validityDays ?? d.validityDays) * 24;
+  const renewBeforeHours = raw.renewBeforeHours ?? (raw.renewBeforeDays ?? d.renewBeforeDays) * 24;
   return {
     name,
     keyAlgorithm: raw.keyAlgorithm ?? d.keyAlgorithm,
-    validityDays: raw.validityDays ?? d.validityDays,
-    renewBeforeDays: raw.renewBeforeDays ?? d.renewBeforeDays,
+    validityDays: validityHours / 24,
+    renewBeforeDays: renewBeforeHours / 24,
+    validityHours,
+    renewBeforeHours,
+    rotation: raw.rotation,
     dnsNames: raw.dnsNames,
     ipAddresses: raw.ipAddresses,
     peers: raw.peers,

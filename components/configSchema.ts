@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { alertsConfigSchema } from "./alerts-config";
 import { deployConfigSchema } from "./deploy/config";
+import { leafHours, rotationConfigSchema, serviceRotationSchema } from "./rotationConfig";
 import {
   CA_MAX_VALIDITY_DAYS,
   KEY_ALGORITHMS,
@@ -94,6 +95,10 @@ export const serviceSchema = strictObject({
   keyAlgorithm: keyAlgorithm.optional(),
   validityDays: leafDays.optional(),
   renewBeforeDays: leafDays.optional(),
+  /** Windows in whole hours instead of days (short-lived certificates); not together with the days. */
+  validityHours: leafHours.optional(),
+  renewBeforeHours: leafHours.optional(),
+  rotation: serviceRotationSchema.prefault({}),
   /** Services this one calls as an mTLS client; each must be a service of the mesh. */
   peers: z
     .array(z.string(), { error: 'expected a list of service names, e.g. ["auth"]' })
@@ -176,6 +181,7 @@ export const TOP_LEVEL_KEYS = {
     .prefault(Object.fromEntries(REFERENCE_SERVICES.map((n) => [n, {}]))),
   alerts: alertsConfigSchema,
   deploy: deployConfigSchema,
+  rotation: rotationConfigSchema,
 } as const;
 
 export type TopLevelKey = keyof typeof TOP_LEVEL_KEYS;

@@ -17,6 +17,7 @@ import {
   checkedWindows,
   subject,
 } from "./issuer";
+import { hourWindows } from "./rotation";
 import { serviceSans } from "./sans";
 
 export interface ServiceIdentityArgs extends SubjectArgs {
@@ -32,6 +33,10 @@ export interface ServiceIdentityArgs extends SubjectArgs {
   validityDays?: number;
   /** Renewal window before expiry, shorter than the validity; sets `earlyRenewalHours`. @default 30 */
   renewBeforeDays?: number;
+  /** Validity in whole hours; overrides `validityDays` (short-lived certificates). @default none */
+  validityHours?: number;
+  /** Renewal window in whole hours; overrides `renewBeforeDays`. @default none */
+  renewBeforeHours?: number;
   /** DNS names besides the service name, `localhost` and `<name>.<trust domain>`. @default [] */
   dnsNames?: string[];
   /** IP address SANs. @default [] */
@@ -43,6 +48,12 @@ export interface ServiceIdentityArgs extends SubjectArgs {
    * @default undefined
    */
   replacementTrigger?: pulumi.Input<string>;
+  /**
+   * Whether the trigger replaces the key (and with it the request and certificate) or only the
+   * certificate, keeping the key.
+   * @default true
+   */
+  rotateKey?: boolean;
 }
 
 /**
@@ -70,12 +81,22 @@ export class ServiceIdentity extends pulumi.ComponentResource {
     checkNames(where, args);
     const keyAlgorithm = args.keyAlgorithm ?? "ecdsa-p256";
     const keyInputs = checkedKeyInputs(where, keyAlgorithm);
-    const windows = checkedWindows(
-      where,
-      args.validityDays ?? 365,
-      args.renewBeforeDays ?? 30,
-      LEAF_MAX_VALIDITY_DAYS,
-    );
+    const windows =
+      args.validityHours !== undefined || args.renewBeforeHours !== undefined
+        ? hourWindows(
+            where,
+            args.validityHours ?? (args.validityDays ?? 365) * 24,
+            args.renewBeforeHours ?? (args.renewBeforeDays ?? 30) * 24,
+          )
+        : checkedWindows(
+            where,
+            args.validityDays ?? 365,
+            args.renewBeforeDays ?? 30,
+            LEAF_MAX_VALIDITY_DAYS,
+          );
+    const trigger =
+      args.replacementTrigger !== undefined ? { replacementTrigger: args.replacementTrigger } : {};
+    const rotateKey = args.rotateKey ?? true;
     const sans = serviceSans({
       serviceName: args.serviceName,
       trustDomain: args.trustDomain,
@@ -88,9 +109,7 @@ export class ServiceIdentity extends pulumi.ComponentResource {
 
     const key = new tls.PrivateKey(`${name}-key`, keyInputs, {
       parent: this,
-      ...(args.replacementTrigger !== undefined
-        ? { replacementTrigger: args.replacementTrigger }
-        : {}),
+      ...(rotateKey ? trigger : {}),
     });
 
     const csr = new tls.CertRequest(
@@ -117,7 +136,7 @@ export class ServiceIdentity extends pulumi.ComponentResource {
         validityPeriodHours: windows.validityPeriodHours,
         earlyRenewalHours: windows.earlyRenewalHours,
       },
-      { parent: this },
+      { parent: this, ...(rotateKey ? {} : trigger) },
     );
 
     this.serviceName = args.serviceName;

@@ -43,6 +43,7 @@ describe("index.ts", () => {
         "alertRulesYaml",
         "certificateDirectory",
         "issuerCertPem",
+        "rotation",
         "serviceKeyPems",
         "services",
         "trustBundlePem",
