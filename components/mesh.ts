@@ -55,7 +55,6 @@ export class Mesh extends pulumi.ComponentResource {
       throw new Error(`Mesh ${name}: config.services is empty; list at least one service`);
     }
     const subjectArgs = { organization: config.organization, country: config.country };
-    const withIntermediate = config.issuer.mode === "intermediate";
     const layout = caLayout(config.rotation.ca);
     const rotation = meshRotation(config, args.now ?? new Date());
 
@@ -69,7 +68,6 @@ export class Mesh extends pulumi.ComponentResource {
           ...subjectArgs,
           ...config.ca,
           commonName: `${config.ca.commonName}${suffix}`,
-          withIntermediate,
         },
         { parent: this },
       );

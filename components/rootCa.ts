@@ -18,12 +18,6 @@ export interface RootCaArgs extends SubjectArgs {
   validityDays?: number;
   /** Renewal window before expiry, shorter than the validity. @default 365 */
   renewBeforeDays?: number;
-  /**
-   * Whether an intermediate issuer will sit below the root. Sets the path length: 1 with an
-   * intermediate, 0 when the root signs the services itself.
-   * @default false
-   */
-  withIntermediate?: boolean;
 }
 
 /**
@@ -55,11 +49,11 @@ export class RootCa extends pulumi.ComponentResource implements CertificateIssue
       args.renewBeforeDays ?? 365,
       CA_MAX_VALIDITY_DAYS,
     );
-    // TODO: a path length of 0 cannot be written: the tls provider (upstream and the stand-in alike) copies
-    // maxPathLength into Go's MaxPathLen without MaxPathLenZero, so 0 yields "CA:TRUE" with no pathlen. A
-    // root that signs the services itself is therefore not limited by its own certificate to signing
-    // leaves; only the care of its key keeps it from signing a sub-CA (test/e2e/pki-certificates.test.ts).
-    const maxPathLength = args.withIntermediate ? 1 : 0;
+    // Path length 1 in both issuer modes. A path length of 0 cannot be written: the tls provider (upstream
+    // and the stand-in alike) writes one only when it is positive, so 0 would leave the root unlimited.
+    // With 1 the root may sign one CA level (the intermediate) and nothing below it, and switching the
+    // issuer mode changes no input of the root, so the trust bundle survives it.
+    const maxPathLength = 1;
 
     super("mesh-pki:pki:RootCa", name, {}, opts);
 

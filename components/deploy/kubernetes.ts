@@ -65,6 +65,11 @@ export interface KubernetesDeploymentArgs {
   /** Per service name, its identity and how it runs. */
   services: Record<string, KubernetesServiceArgs>;
   /**
+   * Prometheus rule groups for the mesh; when given, a ConfigMap holds them for a Prometheus that loads
+   * rule files from ConfigMaps (a `PrometheusRule` needs the operator's CRD, which not every cluster has).
+   */
+  alertRulesYaml?: pulumi.Input<string>;
+  /**
    * Pods per Deployment.
    * @default 2
    */
@@ -85,6 +90,10 @@ export interface KubernetesServiceObjects {
   /** The pod-template checksum of the certificate chain and CA bundle. */
   readonly checksum: pulumi.Output<string>;
 }
+
+/** The ConfigMap, and its key, that hold the mesh's Prometheus rules. */
+export const ALERT_RULES_CONFIGMAP = "mesh-pki-alert-rules";
+export const ALERT_RULES_FILE = "mesh-pki.rules.yml";
 
 export class KubernetesDeployment extends pulumi.ComponentResource {
   readonly namespace: pulumi.Output<string>;
@@ -205,6 +214,23 @@ export class KubernetesDeployment extends pulumi.ComponentResource {
       );
 
       services[service] = { secret, deployment, service: serviceObject, checksum };
+    }
+
+    // The rules carry each certificate's not-after, so a rotation changes them; the provider replaces a
+    // ConfigMap whose data changes, which for rule files only means Prometheus reloads them.
+    if (args.alertRulesYaml !== undefined) {
+      new k8s.core.v1.ConfigMap(
+        `${name}-alert-rules`,
+        {
+          metadata: {
+            name: ALERT_RULES_CONFIGMAP,
+            namespace: ns,
+            labels: { "app.kubernetes.io/part-of": "mesh-pki", "prometheus.io/rules": "true" },
+          },
+          data: { [ALERT_RULES_FILE]: args.alertRulesYaml },
+        },
+        childOpts,
+      );
     }
 
     this.namespace = ns;

@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { MeshAlertRules } from "../alerts-component";
 import type { MeshConfig } from "../config";
 import type { Mesh } from "../mesh";
 import { projectDirectory } from "./files";
@@ -36,7 +37,7 @@ export function kubernetesCluster(
 export function kubernetesTarget(
   config: MeshConfig,
   projectDir = projectDirectory(),
-): (mesh: Mesh) => KubernetesDeployment {
+): (mesh: Mesh, alerts: MeshAlertRules) => KubernetesDeployment {
   let cluster: KubernetesCluster;
   try {
     cluster = kubernetesCluster(config.deploy, projectDir);
@@ -45,8 +46,9 @@ export function kubernetesTarget(
     throw err;
   }
 
-  return (mesh) =>
+  return (mesh, alerts) =>
     new KubernetesDeployment("mesh-kubernetes", {
+      alertRulesYaml: alerts.rulesYaml,
       namespace: config.deploy.namespace,
       cluster,
       trustBundlePem: mesh.trustBundlePem,

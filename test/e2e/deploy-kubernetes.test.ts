@@ -97,11 +97,12 @@ describe("rendered manifests", () => {
     console.log(`render: up took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
-  it("parse as YAML: one namespace, and a Secret, Deployment and Service per service", () => {
+  it("parse as YAML: one namespace, the alert rules, and a Secret, Deployment and Service per service", () => {
     const all = manifests();
     expect(all.map((m) => `${m.kind}/${m.metadata.name}`).sort()).toEqual(
       [
         `Namespace/${NAMESPACE}`,
+        "ConfigMap/mesh-pki-alert-rules",
         ...SERVICES.flatMap((s) => [`Secret/${s}-mtls`, `Deployment/${s}`, `Service/${s}`]),
       ].sort(),
     );
@@ -285,7 +286,12 @@ describe("against a real kube-apiserver", () => {
     const kubeSteps = preview.steps.filter(
       (s) => s.type.startsWith("kubernetes:") && s.op !== "same",
     );
+    // The alert rules carry each certificate's not-after, so auth's new certificate replaces their
+    // ConfigMap too (the provider replaces a ConfigMap whose data changes).
     expect(kubeSteps.map((s) => `${s.op} ${s.name}`).sort()).toEqual([
+      "create-replacement mesh-kubernetes-alert-rules",
+      "delete-replaced mesh-kubernetes-alert-rules",
+      "replace mesh-kubernetes-alert-rules",
       "update mesh-kubernetes-auth-deployment",
       "update mesh-kubernetes-auth-secret",
     ]);

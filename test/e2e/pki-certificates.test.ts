@@ -249,8 +249,8 @@ describe.each(MESHES)("the $label mesh, made by the real engine", (mesh) => {
     expect(root.verify(root.publicKey)).toBe(true);
     expect(bc.critical).toBe(true);
     // The provider writes a path length only when it is positive (upstream's Go MaxPathLen rule), so the
-    // root that signs services directly carries none; with an intermediate below it, pathlen:1.
-    expect(bc.value).toBe(mesh.intermediate ? "CA:TRUE, pathlen:1" : "CA:TRUE");
+    // program asks for 1 in both issuer modes: one CA level (the intermediate) may sit below the root.
+    expect(bc.value).toBe("CA:TRUE, pathlen:1");
     expect(text.extensions["Key Usage"]).toEqual({
       critical: true,
       value: CA_KEY_USAGE.join(", "),

@@ -49,12 +49,30 @@ describe("index.ts with deploy.target kubernetes", () => {
       [
         "mesh-kubernetes-provider",
         "mesh-kubernetes-namespace",
+        "mesh-kubernetes-alert-rules",
         ...["gateway", "auth"].flatMap((s) =>
           ["secret", "deployment", "service"].map((k) => `mesh-kubernetes-${s}-${k}`),
         ),
       ].sort(),
     );
     expect(REFERENCE_SERVICES).toContain("gateway");
+  });
+
+  it("delivers the alert rules the program generated as a ConfigMap in the namespace", async () => {
+    const configMap = mocks.resources.find((r) => r.name === "mesh-kubernetes-alert-rules")!;
+    expect(configMap.type).toBe("kubernetes:core/v1:ConfigMap");
+    const inputs = configMap.inputs as unknown as {
+      metadata: { name: string; namespace: string; labels: Record<string, string> };
+      data: Record<string, string>;
+    };
+    expect(inputs.metadata.name).toBe("mesh-pki-alert-rules");
+    expect(inputs.metadata.namespace).toBe("mesh-staging");
+    expect(inputs.metadata.labels["prometheus.io/rules"]).toBe("true");
+    expect(Object.keys(inputs.data)).toEqual(["mesh-pki.rules.yml"]);
+    expect(inputs.data["mesh-pki.rules.yml"]).toContain("alert: MeshCertificateRotationOverdue");
+    expect(inputs.data["mesh-pki.rules.yml"]).toContain(
+      'ssl_certificate_expiry_days{service="gateway"}',
+    );
   });
 
   it("wires config into the objects: namespace, context, replicas, images and ports", () => {

@@ -127,7 +127,7 @@ describe("the reference mesh", () => {
     await build(config());
 
     expect(byName("mesh-ca-key").inputs).toEqual({ algorithm: "ECDSA", ecdsaCurve: "P256" });
-    expect(byName("mesh-ca-cert").inputs).toEqual(rootCertInputs(0));
+    expect(byName("mesh-ca-cert").inputs).toEqual(rootCertInputs(1));
   });
 
   it.each(REFERENCE_SERVICES)(
