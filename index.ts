@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MeshAlertRules } from "./components/alerts-component";
 import { loadMeshConfig, MeshConfig } from "./components/config";
+import { dockerTarget } from "./components/deploy/docker";
 import { FilesDeployment } from "./components/deploy/files";
 import { kubernetesTarget } from "./components/deploy/kubernetesTarget";
 import { Mesh } from "./components/mesh";
@@ -25,11 +26,13 @@ function deployTarget(config: MeshConfig): Deploy {
       return (mesh, alerts) => deployFiles(config, mesh, alerts);
     case "kubernetes":
       return kubernetesTarget(config);
+    case "docker":
+      return dockerTarget(config);
     case "none":
       return () => undefined;
     default:
       throw new Error(
-        `mesh-pki:deploy.target ${config.deploy.target} is not available in this version; use files or none`,
+        `mesh-pki:deploy.target ${config.deploy.target} is not available in this version; use files, docker, kubernetes or none`,
       );
   }
 }

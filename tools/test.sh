@@ -6,7 +6,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-debian_packages=(openssl curl prometheus etcd-server kubectl)
+debian_packages=(openssl curl prometheus etcd-server kubectl docker.io debootstrap)
 
 say() {
   echo "test: $*" >&2
@@ -18,6 +18,9 @@ install() {
   "$root/tools/toolchain.sh" build
   "$root/tools/kube.sh" build
   "$root/tools/zlint.sh" >/dev/null
+  # The docker e2e tests need an engine; this one (if started here) is stopped when the run ends.
+  "$root/tools/docker.sh" start
+  "$root/tools/docker.sh" base-image
 }
 
 static_checks() {
@@ -45,6 +48,7 @@ run_tests() {
 
 main() {
   cd "$root"
+  trap '"$root/tools/docker.sh" stop' EXIT
   install
   export PATH="$root/node_modules/.bin:$PATH"
   static_checks

@@ -77,6 +77,17 @@ export const deployConfigSchema = z
         .string({ error: "expected an image reference" })
         .min(1, { error: "must not be empty; set an image such as ashchan/{service}:1.4" })
         .default(DEFAULT_IMAGE),
+      /**
+       * For `docker`: the first port published on 127.0.0.1; each service gets the next one, in the order
+       * of `mesh-pki:services`.
+       * @default 18443
+       */
+      hostPortBase: z
+        .number({ error: "expected a port number" })
+        .int({ error: "expected a whole port number" })
+        .min(1024, { error: "must be between 1024 and 65535 (no privileged ports)" })
+        .max(65535, { error: "must be between 1024 and 65535" })
+        .optional(),
       /** For `kubernetes`: pods per Deployment. */
       replicas: z
         .number({ error: "expected a whole number of replicas" })
@@ -88,7 +99,7 @@ export const deployConfigSchema = z
     {
       error: (issue) =>
         issue.code === "unrecognized_keys"
-          ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}; the known keys here are: target, directory, ${KUBERNETES_ONLY_KEYS.join(", ")}, image`
+          ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}; the known keys here are: target, directory, ${KUBERNETES_ONLY_KEYS.join(", ")}, image, hostPortBase`
           : undefined,
     },
   )

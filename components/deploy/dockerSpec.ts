@@ -1,0 +1,75 @@
+/**
+ * What the docker target puts in each container, as pure functions: names, the environment contract (the
+ * kubernetes target's, so both targets hand services the same paths), the files with their modes, the
+ * published port and the label that ties the container to its certificate. No Pulumi.
+ */
+import { CERT_MOUNT_PATH, certChecksum, serviceEnv } from "./kubernetesSpec";
+
+/** Container label whose value is the certificate's checksum: a new certificate replaces the container. */
+export const DOCKER_CHECKSUM_LABEL = "mesh-pki.ashchan.local/cert-checksum";
+/** The private key: only its owner (the service's user) reads it. */
+export const DOCKER_KEY_MODE = "0400";
+/** Certificates and the CA bundle are public. */
+export const DOCKER_CERT_MODE = "0444";
+/** The first host port on 127.0.0.1; each service gets the next one, in the order of the config. */
+export const DEFAULT_HOST_PORT_BASE = 18443;
+/** Host address every published port binds to: never an outside interface. */
+export const PUBLISH_IP = "127.0.0.1";
+
+/** Names of the stack's Docker objects: one network, one container per service. */
+export function dockerNames(
+  prefix: string,
+  service: string,
+): { network: string; container: string } {
+  return { network: prefix, container: `${prefix}-${service}` };
+}
+
+/** The environment contract as Docker's `NAME=value` list. */
+export function dockerEnvs(
+  service: string,
+  port: number,
+  tls: { minVersion: string; ciphers: string[] },
+): string[] {
+  return serviceEnv(service, port, tls).map((e) => `${e.name}=${e.value}`);
+}
+
+export interface Upload {
+  file: string;
+  content: string;
+  permissions: string;
+}
+
+/** The files the environment contract names, at the paths it names, with their modes. */
+export function dockerUploads(chainPem: string, keyPem: string, caBundlePem: string): Upload[] {
+  const file = (name: string) => `${CERT_MOUNT_PATH}/${name}`;
+  return [
+    { file: file("tls.crt"), content: chainPem, permissions: DOCKER_CERT_MODE },
+    { file: file("tls.key"), content: keyPem, permissions: DOCKER_KEY_MODE },
+    { file: file("ca.crt"), content: caBundlePem, permissions: DOCKER_CERT_MODE },
+  ];
+}
+
+export function dockerLabels(
+  chainPem: string,
+  caBundlePem: string,
+): { label: string; value: string }[] {
+  return [
+    { label: "app.kubernetes.io/part-of", value: "mesh-pki" },
+    { label: DOCKER_CHECKSUM_LABEL, value: certChecksum(chainPem, caBundlePem) },
+  ];
+}
+
+/**
+ * Host ports by service, `base` upwards in the order given; all must fit below 65536.
+ * TODO: a port follows the service's position, so adding or removing a service before another moves the
+ * other's port and replaces its container (and, when the new port is one a container still holds, that
+ * replacement fails until the next up); a per-service `services.<name>.deploy.hostPort` would end that.
+ */
+export function hostPorts(services: readonly string[], base: number): Record<string, number> {
+  if (base + services.length - 1 > 65535) {
+    throw new Error(
+      `mesh-pki:deploy.hostPortBase ${base} leaves no room for ${services.length} services below 65536; set a lower base such as ${DEFAULT_HOST_PORT_BASE}`,
+    );
+  }
+  return Object.fromEntries(services.map((s, i) => [s, base + i]));
+}

@@ -1,0 +1,156 @@
+// Conformance of the docker resources mesh-pki uses, through the real engine and a real Docker engine:
+// create (network, image reference, container with envs, labels, a 127.0.0.1 port and an upload with its
+// mode), no change when nothing changes, a replacement for a replace-on-change input and nothing else, the
+// in-place `restart` update, the refusal of inputs the stand-in does not serve, and a destroy that leaves
+// nothing. Runs against the official plugin too when it is installed (the refusals are the stand-in's).
+
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DockerEngine } from "../../support/docker";
+import { EngineSession, repoRoot, TestStack } from "../../support/engine";
+
+const IMAGE = "mesh-pki/node-base:22-bookworm";
+const PREFIX = "mesh-pki-conformance";
+const HOST_PORT = 29743;
+
+// The container runs `node` with no input, which exits at once: mustRun false keeps that a success.
+const program = `
+const pulumi = require("@pulumi/pulumi");
+const docker = require("@pulumi/docker");
+const config = new pulumi.Config();
+const image = new docker.RemoteImage("image", { name: "${IMAGE}", keepLocally: config.getBoolean("keepLocally") ?? true });
+const network = new docker.Network("net", { name: "${PREFIX}" });
+const extra = JSON.parse(config.get("extra") ?? "{}");
+const container = new docker.Container("box", {
+  name: "${PREFIX}-box",
+  image: image.imageId,
+  envs: ["GREETING=" + (config.get("greeting") ?? "hello")],
+  labels: [{ label: "test", value: "conformance" }],
+  networksAdvanced: [{ name: network.name, aliases: ["box"] }],
+  ports: [{ internal: 8443, external: ${HOST_PORT}, ip: "127.0.0.1" }],
+  uploads: [{ file: "/etc/conformance/secret.txt", content: pulumi.secret("s3cret"), permissions: "0400" }],
+  restart: config.get("restart") ?? "no",
+  mustRun: false,
+  ...extra,
+}, { deleteBeforeReplace: true });
+exports.imageId = image.imageId;
+exports.containerId = container.id;
+`;
+
+let engine: DockerEngine;
+let session: EngineSession;
+let stack: TestStack;
+
+beforeAll(async () => {
+  engine = await DockerEngine.ensure();
+  await engine.buildBaseImages();
+  await engine.removeNamed(PREFIX);
+  session = await EngineSession.start("docker-conformance");
+  stack = await session.tempProjectStack({ projectName: "docker-conformance", program });
+});
+
+afterAll(async () => {
+  try {
+    await session?.cleanup();
+    await engine?.removeNamed(PREFIX);
+  } finally {
+    await engine?.stop();
+  }
+});
+
+/** Whether the engine runs the stand-in: tools/pulumi wrote its shim (it writes none for an official plugin). */
+const standIn = () => existsSync(path.join(repoRoot, "dist/plugins/pulumi-resource-docker"));
+
+describe("docker resources through the real engine", () => {
+  it("creates the network, the image reference and the container as asked", async () => {
+    await stack.up();
+    const outputs = await stack.outputs();
+    expect(outputs.imageId.value).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    const info = await engine.client.getContainer(`${PREFIX}-box`).inspect();
+    expect(info.Id).toBe(outputs.containerId.value);
+    expect(info.Config.Env).toContain("GREETING=hello");
+    expect(info.Config.Labels).toMatchObject({ test: "conformance" });
+    expect(info.HostConfig.PortBindings).toEqual({
+      "8443/tcp": [{ HostIp: "127.0.0.1", HostPort: String(HOST_PORT) }],
+    });
+    expect(info.HostConfig.RestartPolicy?.Name).toBe("no");
+    expect(info.NetworkSettings.Networks[PREFIX].Aliases).toContain("box");
+
+    // The upload, read back as the archive Docker gives: its mode is in the tar header.
+    const archive = await engine.client
+      .getContainer(`${PREFIX}-box`)
+      .getArchive({ path: "/etc/conformance/secret.txt" });
+    const tar = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      archive.on("data", (c: Buffer) => chunks.push(c));
+      archive.on("end", () => resolve(Buffer.concat(chunks)));
+    });
+    expect(tar.subarray(0, 10).toString()).toBe("secret.txt");
+    expect(parseInt(tar.subarray(100, 107).toString(), 8) & 0o777).toBe(0o400);
+    expect(tar.subarray(512, 518).toString()).toBe("s3cret");
+
+    // The upload arrived secret, so it is not in the state in plain text.
+    const state = JSON.stringify(await stack.exportState());
+    expect(state).not.toContain("s3cret");
+  });
+
+  it("changes nothing when nothing changes", async () => {
+    const preview = await stack.preview();
+    expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
+  });
+
+  it("updates restart in place: same container", async () => {
+    const before = (await stack.outputs()).containerId.value;
+    await stack.setConfig({ restart: "on-failure" });
+    const preview = await stack.preview();
+    expect(preview.steps.filter((s) => s.op !== "same").map((s) => [s.name, s.op])).toEqual([
+      ["box", "update"],
+    ]);
+    await stack.up();
+    expect((await stack.outputs()).containerId.value).toBe(before);
+    const info = await engine.client.getContainer(`${PREFIX}-box`).inspect();
+    expect(info.HostConfig.RestartPolicy?.Name).toBe("on-failure");
+  });
+
+  it("replaces the container, and nothing else, when envs change", async () => {
+    const before = (await stack.outputs()).containerId.value;
+    await stack.setConfig({ greeting: "bonjour" });
+    const preview = await stack.preview();
+    const changed = preview.steps.filter((s) => s.op !== "same");
+    expect(new Set(changed.map((s) => s.name))).toEqual(new Set(["box"]));
+    expect(changed.find((s) => s.op === "replace")?.replaceKeys).toEqual(["envs"]);
+    await stack.up();
+    const after = (await stack.outputs()).containerId.value;
+    expect(after).not.toBe(before);
+    const info = await engine.client.getContainer(`${PREFIX}-box`).inspect();
+    expect(info.Config.Env).toContain("GREETING=bonjour");
+  });
+
+  it.each([
+    [
+      { extra: JSON.stringify({ privileged: true }) },
+      'does not implement docker:index/container:Container input "privileged"',
+    ],
+    [
+      { extra: JSON.stringify({ uploads: [{ file: "/x", source: "/etc/hosts" }] }) },
+      'does not implement "uploads.source"',
+    ],
+    [{ keepLocally: "false" }, "never removes images, so it needs keepLocally: true"],
+  ])("refuses an input it does not serve (%j)", async (config, message) => {
+    if (!standIn()) return;
+    await stack.setConfig(config);
+    const error = await stack.preview().then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    await stack.removeConfig(...Object.keys(config));
+    expect(error).toContain(message);
+  });
+
+  it("leaves no container or network after destroy", async () => {
+    await stack.destroy();
+    expect(await engine.objectsNamed(PREFIX)).toEqual({ containers: [], networks: [] });
+  });
+});

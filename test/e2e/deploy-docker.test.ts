@@ -1,0 +1,391 @@
+/**
+ * The docker deploy target through the real engine, the docker stand-in and a real Docker engine (the one
+ * that answers, or a dockerd started here and stopped at the end). A dev-like stack runs the six reference
+ * services from the image built from service/Dockerfile: every service completes an mTLS request to every
+ * service from inside its container (36 pairs, identities logged); curl with a service certificate gets
+ * /health and /metrics; no client certificate, or one from another CA, is refused and counted; a forced
+ * rotation replaces the rotated container once and the mesh keeps working; destroy leaves nothing. Bad
+ * input (a missing image, a port already taken, no engine) fails with a clear error and leaves nothing.
+ */
+import * as net from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REFERENCE_SERVICES } from "../../components/config";
+import { DOCKER_CHECKSUM_LABEL } from "../../components/deploy/dockerSpec";
+import { certChecksum } from "../../components/deploy/kubernetesSpec";
+import { curl, DockerEngine, eventually } from "../support/docker";
+import { EngineSession, TestStack } from "../support/engine";
+import { rotationOf } from "../support/kubeDeploy";
+import { openssl, PemDir } from "../support/pem";
+
+const SERVICES: string[] = [...REFERENCE_SERVICES];
+const IMAGE = "mesh-pki/reference-service:e2e";
+const STACK = "e2e-docker";
+const PREFIX = `mesh-pki-${STACK}`;
+const BASE_PORT = 28443;
+const port = (service: string) => BASE_PORT + SERVICES.indexOf(service);
+const deployConfig = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ target: "docker", image: IMAGE, hostPortBase: BASE_PORT, ...extra });
+
+let engine: DockerEngine;
+let session: EngineSession;
+let pems: PemDir;
+let stack: TestStack;
+/** Per service, the files curl presents: its chain and key, and the trust bundle. */
+const files: Record<string, { cert: string; key: string; ca: string }> = {};
+let firstUp: Awaited<ReturnType<TestStack["up"]>>;
+
+async function readIdentities(): Promise<
+  Record<string, { fingerprintSha256: string; chainPem: string }>
+> {
+  const outputs = await stack.outputs();
+  const services = outputs.services.value as Record<
+    string,
+    { chainPem: string; fingerprintSha256: string }
+  >;
+  const keys = outputs.serviceKeyPems.value as Record<string, string>;
+  const ca = await pems.write("ca.crt", outputs.trustBundlePem.value as string);
+  for (const s of SERVICES) {
+    files[s] = {
+      cert: await pems.write(`${s}.crt`, services[s].chainPem),
+      key: await pems.write(`${s}.key`, keys[s]),
+      ca,
+    };
+  }
+  return services;
+}
+
+beforeAll(async () => {
+  engine = await DockerEngine.ensure();
+  await engine.buildServiceImage(IMAGE);
+  // A run that was killed may have left its objects; they are this test's own (by name).
+  await engine.removeNamed(`${PREFIX}`);
+  session = await EngineSession.start("deploy-docker");
+  pems = await PemDir.create("deploy-docker");
+  stack = await session.projectStack({
+    stackName: STACK,
+    config: {
+      "mesh-pki:deploy": deployConfig(),
+      "mesh-pki:services": JSON.stringify(Object.fromEntries(SERVICES.map((s) => [s, {}]))),
+    },
+  });
+  firstUp = await stack.up();
+  await readIdentities();
+});
+
+afterAll(async () => {
+  try {
+    await session?.cleanup();
+    await engine?.removeNamed(PREFIX);
+    await pems?.remove();
+  } finally {
+    await engine?.stop();
+  }
+});
+
+/** Every ordered pair: `from` asks its own container to call `to` with its client certificate. */
+async function matrix(): Promise<{ from: string; to: string; ok: boolean; server: string }[]> {
+  const results = [];
+  for (const from of SERVICES) {
+    for (const to of SERVICES) {
+      const r = await curl(port(from), `/call?peer=${to}`, files[from]);
+      const body = r.ok
+        ? (JSON.parse(r.body) as { server: string })
+        : { server: r.error || r.body };
+      results.push({ from, to, ok: r.ok, server: body.server });
+    }
+  }
+  return results;
+}
+
+async function containerIds(): Promise<Record<string, string>> {
+  const ids: Record<string, string> = {};
+  for (const s of SERVICES) {
+    ids[s] = (await engine.client.getContainer(`${PREFIX}-${s}`).inspect()).Id;
+  }
+  return ids;
+}
+
+describe("the dev-like stack on Docker", () => {
+  it("runs six containers on one network, ports on 127.0.0.1 only, files with their modes", async () => {
+    expect(firstUp.summary.result).toBe("succeeded");
+    const objects = await engine.objectsNamed(PREFIX);
+    expect(objects.networks).toEqual([PREFIX]);
+    expect(objects.containers).toEqual(SERVICES.map((s) => `${PREFIX}-${s}`).sort());
+
+    for (const s of SERVICES) {
+      const info = await engine.client.getContainer(`${PREFIX}-${s}`).inspect();
+      expect(info.State.Running).toBe(true);
+      expect(info.HostConfig.PortBindings).toEqual({
+        "8443/tcp": [{ HostIp: "127.0.0.1", HostPort: String(port(s)) }],
+      });
+      expect(info.Config.Env).toContain(`SERVICE_NAME=${s}`);
+      expect(info.Config.Env.some((e) => e.includes("PRIVATE KEY"))).toBe(false);
+      expect(Object.keys(info.NetworkSettings.Networks)).toEqual([PREFIX]);
+    }
+
+    const exec = await engine.client.getContainer(`${PREFIX}-gateway`).exec({
+      Cmd: [
+        "stat",
+        "-c",
+        "%a %n",
+        "/etc/mesh-pki/tls/tls.crt",
+        "/etc/mesh-pki/tls/tls.key",
+        "/etc/mesh-pki/tls/ca.crt",
+      ],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({});
+    const out = await new Promise<string>((resolve) => {
+      let text = "";
+      stream.on("data", (d: Buffer) => (text += d.toString("utf8")));
+      stream.on("end", () => resolve(text));
+    });
+    expect(out).toContain("444 /etc/mesh-pki/tls/tls.crt");
+    expect(out).toContain("400 /etc/mesh-pki/tls/tls.key");
+    expect(out).toContain("444 /etc/mesh-pki/tls/ca.crt");
+  });
+
+  it("completes an mTLS request from every service to every service (36 pairs), identities logged", async () => {
+    const results = await matrix();
+    expect(results).toHaveLength(36);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    for (const r of results) expect(r.server).toBe(`spiffe://ashchan.local/service/${r.to}`);
+
+    for (const to of SERVICES) {
+      const logs = await engine.logs(`${PREFIX}-${to}`);
+      for (const from of SERVICES) {
+        expect(logs).toContain(`"event":"peer","peer":"spiffe://ashchan.local/service/${from}"`);
+      }
+    }
+  });
+
+  it("answers /health and /metrics to curl with a service certificate", async () => {
+    const health = await curl(port("boards"), "/health", files.search);
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({
+      status: "ok",
+      service: "boards",
+      peer: "spiffe://ashchan.local/service/search",
+      protocol: "TLSv1.3",
+    });
+    const metrics = await curl(port("boards"), "/metrics", files.search);
+    expect(metrics.status).toBe(200);
+    const days = Number(
+      /^ssl_certificate_expiry_days\{service="boards"\} (\S+)$/m.exec(metrics.body)?.[1],
+    );
+    expect(days).toBeGreaterThan(300);
+    expect(days).toBeLessThanOrEqual(366);
+  });
+
+  it("refuses no client certificate and another CA's certificate, and counts both", async () => {
+    const other = {
+      caKey: `${pems.dir}/other-ca.key`,
+      ca: `${pems.dir}/other-ca.crt`,
+      key: `${pems.dir}/other.key`,
+      csr: `${pems.dir}/other.csr`,
+      cert: `${pems.dir}/other.crt`,
+    };
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    expect(
+      (
+        await openssl([
+          "req",
+          "-x509",
+          ...ec,
+          "-keyout",
+          other.caKey,
+          "-out",
+          other.ca,
+          "-subj",
+          "/CN=other-ca",
+          "-days",
+          "2",
+        ])
+      ).ok,
+    ).toBe(true);
+    expect(
+      (
+        await openssl([
+          "req",
+          ...ec,
+          "-keyout",
+          other.key,
+          "-out",
+          other.csr,
+          "-subj",
+          "/CN=gateway",
+        ])
+      ).ok,
+    ).toBe(true);
+    expect(
+      (
+        await openssl([
+          "x509",
+          "-req",
+          "-in",
+          other.csr,
+          "-CA",
+          other.ca,
+          "-CAkey",
+          other.caKey,
+          "-out",
+          other.cert,
+          "-days",
+          "2",
+        ])
+      ).ok,
+    ).toBe(true);
+
+    const none = await curl(port("media"), "/health", { ca: files.media.ca });
+    expect(none.ok).toBe(false);
+    // The service judges the client's certificate after the TLS 1.3 handshake and closes the connection
+    // before reading the request: curl sees no answer.
+    expect(none.error).toMatch(/certificate required|empty reply|reset/i);
+    const foreign = await curl(port("media"), "/health", {
+      ca: files.media.ca,
+      cert: other.cert,
+      key: other.key,
+    });
+    expect(foreign.ok).toBe(false);
+    expect(foreign.error).toMatch(/unknown ca|alert|empty reply|reset/i);
+
+    const metrics = await curl(port("media"), "/metrics", files.gateway);
+    const count = (reason: string) =>
+      Number(
+        new RegExp(
+          `^mtls_handshake_failures_total\\{reason="${reason}",service="media"\\} (\\d+)$`,
+          "m",
+        ).exec(metrics.body)?.[1] ?? 0,
+      );
+    expect(count("no_client_certificate")).toBeGreaterThanOrEqual(1);
+    expect(count("unknown_ca")).toBeGreaterThanOrEqual(1);
+  });
+
+  it("changes nothing on a second up with the same certificates", async () => {
+    const before = await containerIds();
+    const preview = await stack.preview();
+    expect(preview.steps.filter((s) => s.op !== "same")).toEqual([]);
+    expect(await containerIds()).toEqual(before);
+  });
+
+  it("replaces the rotated service's container once, and the mesh keeps working", async () => {
+    const before = await containerIds();
+    const identitiesBefore = await readIdentities();
+    const since = Math.floor(Date.now() / 1000) - 1;
+
+    const rotation = rotationOf("auth", SERVICES);
+    await stack.setConfig({ "mesh-pki:services": JSON.stringify(rotation.services) });
+    const result = await stack.up();
+    expect(result.summary.result).toBe("succeeded");
+
+    const after = await containerIds();
+    for (const s of SERVICES) {
+      if (s === "auth") expect(after[s]).not.toBe(before[s]);
+      else expect(after[s]).toBe(before[s]);
+    }
+    const created = await engine.containersCreated(since, Math.floor(Date.now() / 1000) + 1);
+    expect(created).toEqual([`${PREFIX}-auth`]);
+
+    const identities = await readIdentities();
+    expect(identities.auth.fingerprintSha256).not.toBe(identitiesBefore.auth.fingerprintSha256);
+    const bundle = (await stack.outputs()).trustBundlePem.value as string;
+    const label = (await engine.client.getContainer(`${PREFIX}-auth`).inspect()).Config.Labels[
+      DOCKER_CHECKSUM_LABEL
+    ];
+    expect(label).toBe(certChecksum(identities.auth.chainPem, bundle));
+
+    const ready = await eventually(
+      async () => (await curl(port("auth"), "/health", files.gateway)).ok,
+    );
+    expect(ready).toBe(true);
+    const results = await matrix();
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+  });
+
+  it("leaves no container or network after destroy", async () => {
+    await stack.destroy();
+    expect(await engine.objectsNamed(PREFIX)).toEqual({ containers: [], networks: [] });
+  });
+});
+
+describe("bad input", () => {
+  /** A stack of its own; its up must fail with `message` and leave no Docker object of its prefix. */
+  async function failingUp(
+    name: string,
+    config: Record<string, string>,
+    env: Record<string, string> = {},
+  ) {
+    const s = await session.projectStack({ stackName: name, config });
+    const { envVars } = s.stack.workspace;
+    for (const [k, v] of Object.entries(env)) envVars[k] = v;
+    const error = await s.up().then(
+      () => "",
+      (e: Error) => e.message,
+    );
+    // Cleanup destroys the stack against the engine that runs.
+    for (const k of Object.keys(env)) delete envVars[k];
+    return { s, error };
+  }
+  const dockerResources = async (s: TestStack) =>
+    (await s.resources())
+      .filter((r) => String(r.type).startsWith("docker:"))
+      .map((r) => String(r.type));
+
+  it("a service whose image is not on the engine: clear error, no network or container", async () => {
+    const { s, error } = await failingUp("e2e-docker-noimage", {
+      "mesh-pki:deploy": deployConfig({
+        image: "mesh-pki/absent-service:none",
+        hostPortBase: 29443,
+      }),
+    });
+    expect(error).toContain(
+      "image mesh-pki/absent-service:none is not on the Docker engine, and the mesh-pki docker stand-in does not pull images",
+    );
+    expect(await engine.objectsNamed("mesh-pki-e2e-docker-noimage")).toEqual({
+      containers: [],
+      networks: [],
+    });
+    expect(await dockerResources(s)).toEqual([]);
+  });
+
+  it("a host port already taken: clear error naming the port, the failed container removed", async () => {
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(29543, "127.0.0.1", resolve));
+    try {
+      const { s, error } = await failingUp("e2e-docker-port", {
+        "mesh-pki:deploy": deployConfig({ hostPortBase: 29543 }),
+      });
+      expect(error).toContain(
+        "Docker could not start container mesh-pki-e2e-docker-port-gateway (ports 127.0.0.1:29543->8443/tcp)",
+      );
+      expect(error).toMatch(/address already in use|port is already allocated/);
+      const left = await engine.objectsNamed("mesh-pki-e2e-docker-port");
+      expect(left.containers).not.toContain("mesh-pki-e2e-docker-port-gateway");
+      // What did start is in the state, so destroy removes it all.
+      await s.destroy();
+      expect(await engine.objectsNamed("mesh-pki-e2e-docker-port")).toEqual({
+        containers: [],
+        networks: [],
+      });
+    } finally {
+      holder.close();
+    }
+  });
+
+  it("a Docker engine that is not running: clear error, nothing created", async () => {
+    const { s, error } = await failingUp(
+      "e2e-docker-noengine",
+      { "mesh-pki:deploy": deployConfig({ hostPortBase: 29643 }) },
+      { DOCKER_HOST: "unix:///tmp/mesh-pki-no-docker-engine.sock" },
+    );
+    expect(error).toContain(
+      "the Docker engine at unix:///tmp/mesh-pki-no-docker-engine.sock does not answer (ENOENT)",
+    );
+    expect(await dockerResources(s)).toEqual([]);
+    expect(await engine.objectsNamed("mesh-pki-e2e-docker-noengine")).toEqual({
+      containers: [],
+      networks: [],
+    });
+  });
+});
