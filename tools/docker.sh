@@ -8,6 +8,9 @@
 #                                 (Node.js 22 from node_modules copied onto it); both cached
 #   tools/docker.sh service-image [tag]   build service/Dockerfile onto the node base (default tag
 #                                 mesh-pki/reference-service:dev)
+#   tools/docker.sh prometheus-image [tag]   build tools/prometheus/Dockerfile onto the Debian base with the
+#                                 host's /usr/bin/prometheus (Debian's package) copied in (default tag
+#                                 mesh-pki/prometheus:local); cached
 #
 # The engine is the default socket (/var/run/docker.sock) unless DOCKER_HOST says otherwise.
 set -euo pipefail
@@ -111,14 +114,35 @@ service_image() {
   echo "$tag"
 }
 
+prometheus_image() {
+  local tag=${1:-mesh-pki/prometheus:local}
+  if docker image inspect "$tag" >/dev/null 2>&1; then
+    echo "$tag"
+    return 0
+  fi
+  base_images
+  local binary=/usr/bin/prometheus binary_image="mesh-pki/prometheus-binary:local" ctx
+  [ -x "$binary" ] || { say "$binary is missing; apt-get install prometheus (tools/promtool.sh does)"; exit 1; }
+  ctx=$(mktemp -d)
+  cp "$binary" "$ctx/prometheus"
+  printf 'FROM scratch\nCOPY prometheus /bin/prometheus\n' >"$ctx/Dockerfile"
+  DOCKER_BUILDKIT=0 docker build -q -t "$binary_image" "$ctx" >/dev/null
+  rm -rf "$ctx"
+  say "building $tag from tools/prometheus/Dockerfile ($("$binary" --version 2>&1 | head -n1)) onto $base_image"
+  DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$base_image" --build-arg "BINARY_FROM=$binary_image" \
+    -t "$tag" "$root/tools/prometheus" >/dev/null
+  echo "$tag"
+}
+
 main() {
   case "${1:-}" in
     start) start ;;
     stop) stop ;;
     base-image) base_images ;;
     service-image) service_image "${2:-}" ;;
+    prometheus-image) prometheus_image "${2:-}" ;;
     *)
-      say "usage: tools/docker.sh start|stop|base-image|service-image [tag]"
+      say "usage: tools/docker.sh start|stop|base-image|service-image [tag]|prometheus-image [tag]"
       exit 2
       ;;
   esac

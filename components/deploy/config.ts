@@ -88,6 +88,25 @@ export const deployConfigSchema = z
         .min(1024, { error: "must be between 1024 and 65535 (no privileged ports)" })
         .max(65535, { error: "must be between 1024 and 65535" })
         .optional(),
+      /**
+       * For `docker`: the image of the Prometheus container that evaluates the mesh's alert rules; it must
+       * be on the engine (tools/docker.sh prometheus-image builds the default, prom/prometheus works too).
+       * @default mesh-pki/prometheus:local
+       */
+      prometheusImage: z
+        .string({ error: "expected an image reference" })
+        .min(1, { error: "must not be empty; set an image such as prom/prometheus:v2.53.0" })
+        .optional(),
+      /**
+       * For `docker`: the port on 127.0.0.1 that reaches the Prometheus container's 9090.
+       * @default 19090
+       */
+      prometheusHostPort: z
+        .number({ error: "expected a port number" })
+        .int({ error: "expected a whole port number" })
+        .min(1024, { error: "must be between 1024 and 65535 (no privileged ports)" })
+        .max(65535, { error: "must be between 1024 and 65535" })
+        .optional(),
       /** For `kubernetes`: pods per Deployment. */
       replicas: z
         .number({ error: "expected a whole number of replicas" })
@@ -99,7 +118,7 @@ export const deployConfigSchema = z
     {
       error: (issue) =>
         issue.code === "unrecognized_keys"
-          ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}; the known keys here are: target, directory, ${KUBERNETES_ONLY_KEYS.join(", ")}, image, hostPortBase`
+          ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(", ")}; the known keys here are: target, directory, ${KUBERNETES_ONLY_KEYS.join(", ")}, image, hostPortBase, prometheusImage, prometheusHostPort`
           : undefined,
     },
   )

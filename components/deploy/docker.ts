@@ -7,16 +7,22 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { isDnsLabel } from "../../rules/tls";
+import type { MeshAlertRules } from "../alerts-component";
 import type { MeshConfig } from "../config";
 import type { Mesh } from "../mesh";
 import {
   DEFAULT_HOST_PORT_BASE,
+  DEFAULT_PROMETHEUS_HOST_PORT,
+  DEFAULT_PROMETHEUS_IMAGE,
+  PROMETHEUS_PORT,
   PUBLISH_IP,
   dockerEnvs,
   dockerLabels,
   dockerNames,
   dockerUploads,
   hostPorts,
+  prometheusLabels,
+  prometheusUploads,
 } from "./dockerSpec";
 import { MTLS_PORT, serviceImage } from "./kubernetesSpec";
 
@@ -45,6 +51,18 @@ export interface DockerDeploymentArgs {
   tls: { minVersion: string; ciphers: string[] };
   /** Per service name, its identity and how it runs. */
   services: Record<string, DockerServiceArgs>;
+  /**
+   * When given, a `<prefix>-prometheus` container on the network evaluates the mesh's alert rules, its
+   * port 9090 published on 127.0.0.1; new rules replace it.
+   */
+  prometheus?: {
+    /** The rule file (MeshAlertRules.rulesYaml). */
+    rulesYaml: pulumi.Input<string>;
+    /** An image present on the Docker engine, with the official image's entrypoint and config path. */
+    image: string;
+    /** The port on 127.0.0.1 that reaches Prometheus's 9090. */
+    hostPort: number;
+  };
 }
 
 export interface DockerServiceObjects {
@@ -59,6 +77,8 @@ export class DockerDeployment extends pulumi.ComponentResource {
   /** Per service, the URL of its mTLS port on the host. */
   readonly endpoints: pulumi.Output<Record<string, string>>;
   readonly services: Readonly<Record<string, DockerServiceObjects>>;
+  /** The Prometheus container and its image, when alert rules were given. */
+  readonly prometheus?: DockerServiceObjects;
 
   constructor(name: string, args: DockerDeploymentArgs, opts?: pulumi.ComponentResourceOptions) {
     // Arguments are checked before the component registers, so a bad one leaves nothing behind.
@@ -79,10 +99,22 @@ export class DockerDeployment extends pulumi.ComponentResource {
       ]),
     );
 
+    const prometheusImage =
+      args.prometheus &&
+      new docker.RemoteImage(
+        `${name}-prometheus-image`,
+        { name: args.prometheus.image, keepLocally: true },
+        // After the services' images, so a missing service image leaves no lookup behind either.
+        { parent: this, dependsOn: Object.values(images) },
+      );
+
     const network = new docker.Network(
       `${name}-network`,
       { name: dockerNames(args.prefix, "").network, driver: "bridge" },
-      { parent: this, dependsOn: Object.values(images) },
+      {
+        parent: this,
+        dependsOn: [...Object.values(images), ...(prometheusImage ? [prometheusImage] : [])],
+      },
     );
 
     const services: Record<string, DockerServiceObjects> = {};
@@ -113,6 +145,33 @@ export class DockerDeployment extends pulumi.ComponentResource {
         { parent: this, deleteBeforeReplace: true },
       );
       services[service] = { image: images[service], container };
+    }
+
+    if (args.prometheus && prometheusImage) {
+      const rules = pulumi.output(args.prometheus.rulesYaml);
+      const container = new docker.Container(
+        `${name}-prometheus`,
+        {
+          name: dockerNames(args.prefix, "prometheus").container,
+          image: prometheusImage.imageId,
+          hostname: "prometheus",
+          networksAdvanced: [{ name: network.name, aliases: ["prometheus"] }],
+          ports: [
+            {
+              internal: PROMETHEUS_PORT,
+              external: args.prometheus.hostPort,
+              ip: PUBLISH_IP,
+              protocol: "tcp",
+            },
+          ],
+          uploads: rules.apply(prometheusUploads),
+          labels: rules.apply(prometheusLabels),
+          restart: "unless-stopped",
+          mustRun: true,
+        },
+        { parent: this, deleteBeforeReplace: true },
+      );
+      this.prometheus = { image: prometheusImage, container };
     }
 
     this.network = network.name;
@@ -163,16 +222,30 @@ function checkArgs(name: string, args: DockerDeploymentArgs): void {
     }
     byPort.set(spec.hostPort, service);
   }
+  const prometheus = args.prometheus;
+  if (prometheus !== undefined) {
+    if (prometheus.image.trim() === "") {
+      throw new Error(
+        `${where}: the Prometheus image is empty; set mesh-pki:deploy.prometheusImage`,
+      );
+    }
+    const other = byPort.get(prometheus.hostPort);
+    if (other !== undefined) {
+      throw new Error(
+        `${where}: service ${other} and Prometheus both publish 127.0.0.1:${prometheus.hostPort}; set another mesh-pki:deploy.prometheusHostPort`,
+      );
+    }
+  }
 }
 
 /** The docker target wired from the stack config: names from the stack, host ports from the config. */
 export function dockerTarget(
   config: MeshConfig,
   stack = pulumi.getStack(),
-): (mesh: Mesh) => DockerDeployment {
+): (mesh: Mesh, alerts?: MeshAlertRules) => DockerDeployment {
   const names = Object.values(config.services).map((s) => s.name);
   const ports = hostPorts(names, config.deploy.hostPortBase ?? DEFAULT_HOST_PORT_BASE);
-  return (mesh) =>
+  return (mesh, alerts) =>
     new DockerDeployment("mesh-docker", {
       prefix: `mesh-pki-${stack}`,
       trustBundlePem: mesh.trustBundlePem,
@@ -189,5 +262,10 @@ export function dockerTarget(
           },
         ]),
       ),
+      prometheus: alerts && {
+        rulesYaml: alerts.rulesYaml,
+        image: config.deploy.prometheusImage ?? DEFAULT_PROMETHEUS_IMAGE,
+        hostPort: config.deploy.prometheusHostPort ?? DEFAULT_PROMETHEUS_HOST_PORT,
+      },
     });
 }

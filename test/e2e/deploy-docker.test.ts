@@ -22,9 +22,16 @@ const IMAGE = "mesh-pki/reference-service:e2e";
 const STACK = "e2e-docker";
 const PREFIX = `mesh-pki-${STACK}`;
 const BASE_PORT = 28443;
+const PROMETHEUS_PORT = 29090;
 const port = (service: string) => BASE_PORT + SERVICES.indexOf(service);
 const deployConfig = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ target: "docker", image: IMAGE, hostPortBase: BASE_PORT, ...extra });
+  JSON.stringify({
+    target: "docker",
+    image: IMAGE,
+    hostPortBase: BASE_PORT,
+    prometheusHostPort: PROMETHEUS_PORT,
+    ...extra,
+  });
 
 let engine: DockerEngine;
 let session: EngineSession;
@@ -57,6 +64,7 @@ async function readIdentities(): Promise<
 beforeAll(async () => {
   engine = await DockerEngine.ensure();
   await engine.buildServiceImage(IMAGE);
+  await engine.buildPrometheusImage();
   // A run that was killed may have left its objects; they are this test's own (by name).
   await engine.removeNamed(`${PREFIX}`);
   session = await EngineSession.start("deploy-docker");
@@ -110,7 +118,10 @@ describe("the dev-like stack on Docker", () => {
     expect(firstUp.summary.result).toBe("succeeded");
     const objects = await engine.objectsNamed(PREFIX);
     expect(objects.networks).toEqual([PREFIX]);
-    expect(objects.containers).toEqual(SERVICES.map((s) => `${PREFIX}-${s}`).sort());
+    // The six services and the Prometheus that evaluates the mesh's alert rules.
+    expect(objects.containers).toEqual(
+      [...SERVICES.map((s) => `${PREFIX}-${s}`), `${PREFIX}-prometheus`].sort(),
+    );
 
     for (const s of SERVICES) {
       const info = await engine.client.getContainer(`${PREFIX}-${s}`).inspect();
@@ -262,6 +273,44 @@ describe("the dev-like stack on Docker", () => {
     expect(count("unknown_ca")).toBeGreaterThanOrEqual(1);
   });
 
+  it("runs Prometheus with the mesh's alert rules loaded, 9090 on 127.0.0.1 only", async () => {
+    const info = await engine.client.getContainer(`${PREFIX}-prometheus`).inspect();
+    expect(info.State.Running).toBe(true);
+    expect(info.HostConfig.PortBindings).toEqual({
+      "9090/tcp": [{ HostIp: "127.0.0.1", HostPort: String(PROMETHEUS_PORT) }],
+    });
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([PREFIX]);
+
+    let groups: { name: string; file: string; rules: { name: string; type: string }[] }[] = [];
+    // At most 60 × 500 ms = 30 s for Prometheus to start and load the rule file.
+    const loaded = await eventually(
+      async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${PROMETHEUS_PORT}/api/v1/rules`);
+          if (!res.ok) return false;
+          const body = (await res.json()) as { data: { groups: typeof groups } };
+          groups = body.data.groups;
+          return groups.length > 0;
+        } catch {
+          return false;
+        }
+      },
+      60,
+      500,
+    );
+    expect(loaded).toBe(true);
+    expect(groups.map((g) => g.name).sort()).toEqual(
+      ["mesh-pki-certificates", "mesh-pki-handshakes"].sort(),
+    );
+    for (const g of groups) expect(g.file).toBe("/etc/prometheus/rules/mesh-pki.rules.yml");
+    const alerts = groups.flatMap((g) => g.rules.filter((r) => r.type === "alerting"));
+    expect(alerts.map((r) => r.name)).toContain("MeshCertificateRotationOverdue");
+    const rulesYaml = (await stack.outputs()).alertRulesYaml.value as string;
+    const expected = [...rulesYaml.matchAll(/^\s*- alert: (\S+)$/gm)].map((m) => m[1]);
+    expect(expected.length).toBeGreaterThan(1);
+    expect(alerts.map((r) => r.name).sort()).toEqual([...expected].sort());
+  });
+
   it("changes nothing on a second up with the same certificates", async () => {
     const before = await containerIds();
     const preview = await stack.preview();
@@ -285,7 +334,8 @@ describe("the dev-like stack on Docker", () => {
       else expect(after[s]).toBe(before[s]);
     }
     const created = await engine.containersCreated(since, Math.floor(Date.now() / 1000) + 1);
-    expect(created).toEqual([`${PREFIX}-auth`]);
+    // The alert rules carry each certificate's not-after, so Prometheus gets the new rules too.
+    expect([...created].sort()).toEqual([`${PREFIX}-auth`, `${PREFIX}-prometheus`].sort());
 
     const identities = await readIdentities();
     expect(identities.auth.fingerprintSha256).not.toBe(identitiesBefore.auth.fingerprintSha256);
@@ -306,6 +356,7 @@ describe("the dev-like stack on Docker", () => {
   it("leaves no container or network after destroy", async () => {
     await stack.destroy();
     expect(await engine.objectsNamed(PREFIX)).toEqual({ containers: [], networks: [] });
+    await expect(engine.client.getContainer(`${PREFIX}-prometheus`).inspect()).rejects.toThrow();
   });
 });
 

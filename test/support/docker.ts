@@ -48,6 +48,14 @@ export class DockerEngine {
     });
   }
 
+  /** Builds mesh-pki/prometheus:local (the host's Debian prometheus on the local Debian base), cached. */
+  async buildPrometheusImage(): Promise<void> {
+    await run(script, ["prometheus-image"], {
+      timeout: 20 * 60_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  }
+
   async stop(): Promise<void> {
     if (this.startedHere) await run(script, ["stop"], { timeout: 60_000 });
   }

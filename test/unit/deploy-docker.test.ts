@@ -10,11 +10,16 @@ import { deployConfigSchema } from "../../components/deploy/config";
 import { DockerDeployment, DockerDeploymentArgs } from "../../components/deploy/docker";
 import {
   DEFAULT_HOST_PORT_BASE,
+  DEFAULT_PROMETHEUS_HOST_PORT,
+  DEFAULT_PROMETHEUS_IMAGE,
   DOCKER_CHECKSUM_LABEL,
+  DOCKER_RULES_CHECKSUM_LABEL,
   dockerEnvs,
   dockerLabels,
   dockerUploads,
   hostPorts,
+  prometheusConfigYaml,
+  prometheusLabels,
 } from "../../components/deploy/dockerSpec";
 import { certChecksum } from "../../components/deploy/kubernetesSpec";
 import { revealSecrets, settle } from "./mocks";
@@ -270,5 +275,106 @@ describe("dockerSpec", () => {
     );
     expect(DEFAULT_HOST_PORT_BASE).toBe(18443);
     expect(deployConfigSchema.safeParse({ hostPortBase: 443 }).success).toBe(false);
+  });
+});
+
+describe("DockerDeployment with alert rules", () => {
+  const RULES = "groups:\n  - name: mesh-pki-certificates\n    rules: []\n";
+  const withPrometheus = (rulesYaml = RULES) =>
+    args({ prometheus: { rulesYaml, image: "mesh-pki/prometheus:local", hostPort: 19090 } });
+
+  async function deployWithPrometheus(rulesYaml?: string): Promise<DockerDeployment> {
+    const d = await deploy(withPrometheus(rulesYaml));
+    expect(d.prometheus).toBeDefined();
+    await settle(d.prometheus!.container.urn, d.prometheus!.image.urn);
+    await new Promise((r) => setTimeout(r, 50));
+    return d;
+  }
+
+  it("adds a Prometheus image reference and container, rules and config uploaded, 9090 on 127.0.0.1", async () => {
+    await deployWithPrometheus();
+    expect(
+      resources
+        .filter((r) => r.name.includes("prometheus"))
+        .map((r) => [r.type, r.name])
+        .sort(),
+    ).toEqual(
+      [
+        [IMAGE, "mesh-docker-prometheus-image"],
+        [CONTAINER, "mesh-docker-prometheus"],
+      ].sort(),
+    );
+    expect(one(IMAGE, "mesh-docker-prometheus-image").inputs).toEqual({
+      name: "mesh-pki/prometheus:local",
+      keepLocally: true,
+    });
+    expect(one(CONTAINER, "mesh-docker-prometheus").inputs).toEqual({
+      name: "mesh-pki-dev-prometheus",
+      image: "sha256:mesh-pki/prometheus:local",
+      hostname: "prometheus",
+      networksAdvanced: [{ name: "mesh-pki-dev", aliases: ["prometheus"] }],
+      ports: [{ internal: 9090, external: 19090, ip: "127.0.0.1", protocol: "tcp" }],
+      uploads: [
+        { file: "/etc/prometheus/rules/mesh-pki.rules.yml", content: RULES, permissions: "0444" },
+        {
+          file: "/etc/prometheus/prometheus.yml",
+          content: prometheusConfigYaml(),
+          permissions: "0444",
+        },
+      ],
+      labels: prometheusLabels(RULES),
+      restart: "unless-stopped",
+      mustRun: true,
+    });
+    expect(prometheusConfigYaml()).toBe(
+      "global:\n  evaluation_interval: 5s\n  scrape_interval: 15s\nrule_files:\n  - /etc/prometheus/rules/mesh-pki.rules.yml\n",
+    );
+  });
+
+  it("changes the rules checksum label with the rules, and only with them", () => {
+    const label = (rules: string) =>
+      prometheusLabels(rules).find((l) => l.label === DOCKER_RULES_CHECKSUM_LABEL)?.value;
+    expect(label(RULES)).toMatch(/^[0-9a-f]{64}$/);
+    expect(label(RULES)).toBe(label(RULES));
+    expect(label(RULES)).not.toBe(label(`${RULES}# changed\n`));
+  });
+
+  it("declares no Prometheus without alert rules", async () => {
+    const d = await deploy();
+    expect(d.prometheus).toBeUndefined();
+    expect(resources.filter((r) => r.name.includes("prometheus"))).toEqual([]);
+  });
+
+  it("refuses a Prometheus host port a service publishes, before anything registers", () => {
+    expect(
+      () =>
+        new DockerDeployment(
+          "mesh-docker",
+          args({ prometheus: { rulesYaml: RULES, image: "p", hostPort: 18444 } }),
+        ),
+    ).toThrow(
+      "DockerDeployment mesh-docker: service auth and Prometheus both publish 127.0.0.1:18444; set another mesh-pki:deploy.prometheusHostPort",
+    );
+    expect(resources).toEqual([]);
+  });
+
+  it("reads the Prometheus image and host port from the deploy config, with defaults", () => {
+    const defaults = deployConfigSchema.parse({ target: "docker" });
+    expect(defaults.prometheusImage).toBeUndefined();
+    expect(defaults.prometheusHostPort).toBeUndefined();
+    expect([DEFAULT_PROMETHEUS_IMAGE, DEFAULT_PROMETHEUS_HOST_PORT]).toEqual([
+      "mesh-pki/prometheus:local",
+      19090,
+    ]);
+    const set = deployConfigSchema.parse({
+      target: "docker",
+      prometheusImage: "prom/prometheus:v2.53.0",
+      prometheusHostPort: 29090,
+    });
+    expect([set.prometheusImage, set.prometheusHostPort]).toEqual([
+      "prom/prometheus:v2.53.0",
+      29090,
+    ]);
+    expect(deployConfigSchema.safeParse({ prometheusHostPort: 80 }).success).toBe(false);
   });
 });

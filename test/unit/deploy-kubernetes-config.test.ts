@@ -88,7 +88,7 @@ describe("mesh-pki:deploy for kubernetes", () => {
     [
       "an unknown key",
       { target: "kubernetes", namesapce: "x" },
-      'mesh-pki:deploy: unknown key "namesapce"; the known keys here are: target, directory, namespace, kubeconfig, context, renderDirectory, skipAwait, replicas, image, hostPortBase',
+      'mesh-pki:deploy: unknown key "namesapce"; the known keys here are: target, directory, namespace, kubeconfig, context, renderDirectory, skipAwait, replicas, image, hostPortBase, prometheusImage, prometheusHostPort',
     ],
   ])("refuses %s", (_case, deploy, message) => {
     expect(problems(deploy)).toEqual([message]);
