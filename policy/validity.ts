@@ -43,79 +43,77 @@ export interface LeafValidityConfig {
   maxDays: number;
 }
 
-export const leafValidityCeiling = resourcePolicy<LeafValidityConfig>({
+/** One validity ceiling: for leaves or CAs, its default in days, and how its violation reads. */
+function validityCeiling(spec: {
+  name: string;
+  description: string;
+  enforcementLevel: "mandatory" | "advisory";
+  ca: boolean;
+  defaultDays: number;
+  daysDescription: string;
+  /** The end of the message after "<resource>: a <kind> valid for <h> h (<d> days) ". */
+  problem: (maxDays: number) => string;
+}): ResourceValidationPolicy {
+  return resourcePolicy<LeafValidityConfig>({
+    name: spec.name,
+    description: spec.description,
+    enforcementLevel: spec.enforcementLevel,
+    types: CERTIFICATES,
+    config: {
+      maxDays: {
+        type: "integer",
+        minimum: 1,
+        default: spec.defaultDays,
+        description: spec.daysDescription,
+      },
+    },
+    validate: (cert, config, report, unchecked) => {
+      const hours = validityOf(cert, spec.ca, unchecked);
+      if (hours !== undefined && hours > config.maxDays * HOURS_PER_DAY) {
+        const kind = spec.ca ? "CA" : "leaf";
+        report(
+          `${cert.label}: a ${kind} valid for ${hours} h (${days(hours)}) ${spec.problem(config.maxDays)}`,
+        );
+      }
+    },
+  });
+}
+
+export const leafValidityCeiling = validityCeiling({
   name: "leaf-validity-ceiling",
   description:
     "Checks whether a leaf certificate is valid for at most the configured number of days.",
   enforcementLevel: "mandatory",
-  types: CERTIFICATES,
-  config: {
-    maxDays: {
-      type: "integer",
-      minimum: 1,
-      default: LEAF_MAX_VALIDITY_DAYS,
-      description: "The longest validity of a leaf certificate, in days (CA/Browser Forum: 398).",
-    },
-  },
-  validate: (cert, config, report, unchecked) => {
-    const hours = validityOf(cert, false, unchecked);
-    if (hours !== undefined && hours > config.maxDays * HOURS_PER_DAY) {
-      report(
-        `${cert.label}: a leaf valid for ${hours} h (${days(hours)}) exceeds ${config.maxDays} days; ` +
-          `set validityPeriodHours to at most ${config.maxDays * HOURS_PER_DAY}.`,
-      );
-    }
-  },
+  ca: false,
+  defaultDays: LEAF_MAX_VALIDITY_DAYS,
+  daysDescription: "The longest validity of a leaf certificate, in days (CA/Browser Forum: 398).",
+  problem: (maxDays) =>
+    `exceeds ${maxDays} days; set validityPeriodHours to at most ${maxDays * HOURS_PER_DAY}.`,
 });
 
-export const leafValidityAdvisory = resourcePolicy<LeafValidityConfig>({
+export const leafValidityAdvisory = validityCeiling({
   name: "leaf-validity-advisory",
   description:
     "Checks whether a leaf certificate stays within the modern TLS profile's recommended validity.",
   enforcementLevel: "advisory",
-  types: CERTIFICATES,
-  config: {
-    maxDays: {
-      type: "integer",
-      minimum: 1,
-      default: LEAF_ADVISORY_VALIDITY_DAYS,
-      description: "The recommended longest validity of a leaf certificate, in days.",
-    },
-  },
-  validate: (cert, config, report, unchecked) => {
-    const hours = validityOf(cert, false, unchecked);
-    if (hours !== undefined && hours > config.maxDays * HOURS_PER_DAY) {
-      report(
-        `${cert.label}: a leaf valid for ${hours} h (${days(hours)}) is longer than the recommended ` +
-          `${config.maxDays} days; consider validityPeriodHours of at most ${config.maxDays * HOURS_PER_DAY}.`,
-      );
-    }
-  },
+  ca: false,
+  defaultDays: LEAF_ADVISORY_VALIDITY_DAYS,
+  daysDescription: "The recommended longest validity of a leaf certificate, in days.",
+  problem: (maxDays) =>
+    `is longer than the recommended ${maxDays} days; consider validityPeriodHours of at most ` +
+    `${maxDays * HOURS_PER_DAY}.`,
 });
 
-export const caValidityCeiling = resourcePolicy<LeafValidityConfig>({
+export const caValidityCeiling = validityCeiling({
   name: "ca-validity-ceiling",
   description:
     "Checks whether a CA certificate is valid for at most the configured number of days.",
   enforcementLevel: "mandatory",
-  types: CERTIFICATES,
-  config: {
-    maxDays: {
-      type: "integer",
-      minimum: 1,
-      default: CA_MAX_VALIDITY_DAYS,
-      description: "The longest validity of a CA certificate, in days (10 years).",
-    },
-  },
-  validate: (cert, config, report, unchecked) => {
-    const hours = validityOf(cert, true, unchecked);
-    if (hours !== undefined && hours > config.maxDays * HOURS_PER_DAY) {
-      report(
-        `${cert.label}: a CA valid for ${hours} h (${days(hours)}) exceeds ${config.maxDays} days; ` +
-          `set validityPeriodHours to at most ${config.maxDays * HOURS_PER_DAY}.`,
-      );
-    }
-  },
+  ca: true,
+  defaultDays: CA_MAX_VALIDITY_DAYS,
+  daysDescription: "The longest validity of a CA certificate, in days (10 years).",
+  problem: (maxDays) =>
+    `exceeds ${maxDays} days; set validityPeriodHours to at most ${maxDays * HOURS_PER_DAY}.`,
 });
 
 export interface RenewalWindowConfig {
