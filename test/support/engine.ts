@@ -1,7 +1,9 @@
 // Real-engine tests through the Automation API, shared by every end-to-end and conformance suite.
 //
-// One EngineSession per test file: it owns a temporary file backend and temporary project directories, and
-// its cleanup() destroys every stack it made and removes them. The engine is the one tools/toolchain.sh
+// One EngineSession per test file: it owns a temporary backend and temporary project directories, and its
+// cleanup() destroys every stack it made and removes them. The backend is a file backend in a temporary
+// directory, or with `{ backend: "postgres" }` (or MESH_PKI_TEST_BACKEND=postgres) a table of its own on a
+// PostgreSQL server (test/support/postgres.ts), dropped by cleanup(). The engine is the one tools/toolchain.sh
 // finds or builds; plugins come from dist/plugins (the stand-ins and shims tools/pulumi writes), so the
 // tls provider is the mesh-pki stand-in unless an official plugin is installed or MESH_PKI_TLS_PLUGIN names
 // an executable `pulumi-resource-tls` to use instead. Every wait is bounded.
@@ -27,6 +29,7 @@ import {
   PulumiCommand,
   Stack,
 } from "@pulumi/pulumi/automation";
+import { acquirePostgres, backendUrl, dropTable, releasePostgres, tableName } from "./postgres";
 
 const run = promisify(execFile);
 
@@ -281,6 +284,35 @@ export interface TempProjectOptions {
   readonly config?: Record<string, string>;
 }
 
+/** Where a session keeps its state. */
+export type BackendKind = "file" | "postgres";
+
+export interface SessionOptions {
+  /** The state backend; MESH_PKI_TEST_BACKEND when set, otherwise "file". */
+  readonly backend?: BackendKind;
+}
+
+/** The backend a session uses when none is asked for: MESH_PKI_TEST_BACKEND, or "file". */
+export function defaultBackend(): BackendKind {
+  const value = process.env.MESH_PKI_TEST_BACKEND ?? "file";
+  if (value !== "file" && value !== "postgres") {
+    throw new Error(`MESH_PKI_TEST_BACKEND=${value} is not a backend; use file or postgres`);
+  }
+  return value;
+}
+
+/** A session's state: a temporary directory, or a table of its own on a PostgreSQL server. */
+export type SessionBackend =
+  | { readonly kind: "file"; readonly dir: string; readonly url: string }
+  | {
+      readonly kind: "postgres";
+      /** The server's URL, without a table. */
+      readonly serverUrl: string;
+      readonly table: string;
+      /** The server's URL with `?table=`: what PULUMI_BACKEND_URL is set to. */
+      readonly url: string;
+    };
+
 /** One per test file: a temporary backend, the stacks made in it, and their cleanup. */
 export class EngineSession {
   private readonly stacks: TestStack[] = [];
@@ -288,26 +320,33 @@ export class EngineSession {
 
   private constructor(
     readonly environment: EngineEnvironment,
-    /** The temporary directory holding the file backend's state. */
-    readonly backendDir: string,
+    readonly backend: SessionBackend,
     private readonly pulumi: PulumiCommand,
   ) {}
 
-  static async start(label: string): Promise<EngineSession> {
+  static async start(label: string, options: SessionOptions = {}): Promise<EngineSession> {
     const environment = await engineEnvironment();
-    const backendDir = await fs.mkdtemp(path.join(os.tmpdir(), `mesh-pki-${label}-state-`));
     const pulumi = await PulumiCommand.get({
       root: path.dirname(environment.binDir),
       skipVersionCheck: true,
     });
-    const session = new EngineSession(environment, backendDir, pulumi);
-    session.tempDirs.push(backendDir);
+    const kind = options.backend ?? defaultBackend();
+    if (kind === "postgres") {
+      // The backend creates the table on first use; cleanup() drops it.
+      const server = await acquirePostgres();
+      const table = tableName(label);
+      const url = backendUrl(server.url, table);
+      return new EngineSession(environment, { kind, serverUrl: server.url, table, url }, pulumi);
+    }
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), `mesh-pki-${label}-state-`));
+    const session = new EngineSession(environment, { kind, dir, url: `file://${dir}` }, pulumi);
+    session.tempDirs.push(dir);
     return session;
   }
 
   /** Environment for the CLI: the engine's, with this session's backend. */
   get env(): Record<string, string> {
-    return { ...this.environment.env, PULUMI_BACKEND_URL: `file://${this.backendDir}` };
+    return { ...this.environment.env, PULUMI_BACKEND_URL: this.backend.url };
   }
 
   /** A stack of an existing project directory (the repository's program by default). */
@@ -372,6 +411,14 @@ export class EngineSession {
       }
     }
     for (const dir of this.tempDirs) await fs.rm(dir, { recursive: true, force: true });
+    if (this.backend.kind === "postgres") {
+      try {
+        await dropTable(this.backend.serverUrl, this.backend.table);
+      } catch (e) {
+        problems.push(`table ${this.backend.table}: ${(e as Error).message}`);
+      }
+      await releasePostgres();
+    }
     if (problems.length > 0) throw new Error(`cleanup failed for ${problems.join("; ")}`);
   }
 }
