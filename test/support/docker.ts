@@ -1,18 +1,28 @@
 // A Docker engine for end-to-end tests: the one that answers on this machine, or a dockerd started here
 // (tools/docker.sh start) and stopped again by stop(); the reference service image built locally; mTLS
-// requests with curl to 127.0.0.1; and the Docker objects a stack left behind. Every wait is bounded.
+// requests with curl to 127.0.0.1; the Docker objects a stack left behind; and the docker plugin the
+// suites run (the stand-in, or the executable MESH_PKI_DOCKER_PLUGIN names). Every wait is bounded.
 
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as net from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import Docker from "dockerode";
-import { repoRoot } from "./engine";
+import { repoRoot, TestStack } from "./engine";
 
 const run = promisify(execFile);
 const script = path.join(repoRoot, "tools/docker.sh");
 
+/** The socket the docker CLI uses when DOCKER_HOST is unset. */
+const DEFAULT_ENGINE = "unix:///var/run/docker.sock";
+
 export class DockerEngine {
   readonly client = new Docker();
+  /** The engine's address as `docker:host` takes it: DOCKER_HOST, else the default socket. */
+  readonly address = process.env.DOCKER_HOST || DEFAULT_ENGINE;
 
   private constructor(
     /** Whether this process started dockerd, and so must stop it. */
@@ -98,6 +108,43 @@ export class DockerEngine {
     return out.toString("utf8");
   }
 
+  /**
+   * A plain TCP listener on 127.0.0.1 that forwards every connection to this engine, so a test can reach
+   * it as tcp://127.0.0.1:<port> (no TLS). `connections` counts what came through; close() ends it.
+   */
+  async tcpProxy(): Promise<{
+    url: string;
+    connections: () => number;
+    close: () => Promise<void>;
+  }> {
+    const target = new URL(this.address);
+    let count = 0;
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((client) => {
+      count++;
+      const upstream =
+        target.protocol === "unix:"
+          ? net.connect({ path: target.pathname })
+          : net.connect({ host: target.hostname, port: Number(target.port || 2375) });
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+        s.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as net.AddressInfo;
+    return {
+      url: `tcp://127.0.0.1:${port}`,
+      connections: () => count,
+      close: async () => {
+        for (const s of sockets) s.destroy();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+
   /** Removes what a failed test may have left: containers and networks named with `prefix`. */
   async removeNamed(prefix: string): Promise<void> {
     const { containers, networks } = await this.objectsNamed(prefix);
@@ -155,4 +202,61 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, delayMs));
   }
   return false;
+}
+
+/** The `pulumi-resource-docker` the engine runs in these tests. */
+export interface DockerPlugin {
+  /** A directory to put first on PATH, holding the plugin under the name the engine looks for. */
+  readonly pathDir?: string;
+  /** Whether it is the mesh-pki stand-in, whose own refusals the suites then check too. */
+  readonly isStandIn: boolean;
+  /** For messages: the executable, or where the engine finds it. */
+  readonly description: string;
+}
+
+async function isExecutableFile(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, fs.constants.X_OK);
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The stand-in (the shim tools/pulumi writes into dist/plugins), or the executable MESH_PKI_DOCKER_PLUGIN
+ * names (the official plugin, say), linked as `pulumi-resource-docker` in a directory of its own, one per
+ * plugin path and reused, that goes ahead of the shims on PATH. Without either, the engine uses the
+ * official plugin from the Pulumi plugin cache (tools/pulumi writes no shim then).
+ */
+export async function dockerPlugin(
+  env: NodeJS.ProcessEnv = process.env,
+  shimsDir = path.join(repoRoot, "dist/plugins"),
+): Promise<DockerPlugin> {
+  const override = env.MESH_PKI_DOCKER_PLUGIN;
+  if (override) {
+    const plugin = path.resolve(override);
+    if (!(await isExecutableFile(plugin))) {
+      throw new Error(
+        `MESH_PKI_DOCKER_PLUGIN=${override} is not an executable file; point it at a pulumi-resource-docker binary or unset it`,
+      );
+    }
+    const key = createHash("sha1").update(plugin).digest("hex").slice(0, 12);
+    const dir = path.join(os.tmpdir(), `mesh-pki-docker-plugin-${key}`);
+    await fs.mkdir(dir, { recursive: true });
+    await fs.rm(path.join(dir, "pulumi-resource-docker"), { force: true });
+    await fs.symlink(plugin, path.join(dir, "pulumi-resource-docker"));
+    return { pathDir: dir, isStandIn: false, description: plugin };
+  }
+  const shim = path.join(shimsDir, "pulumi-resource-docker");
+  return (await isExecutableFile(shim))
+    ? { isStandIn: true, description: `the mesh-pki stand-in (${shim})` }
+    : { isStandIn: false, description: "the official plugin from the Pulumi plugin cache" };
+}
+
+/** Makes every command of `stack` run `plugin` for docker resources. */
+export function useDockerPlugin(stack: TestStack, plugin: DockerPlugin): void {
+  if (plugin.pathDir === undefined) return;
+  const envVars = stack.stack.workspace.envVars;
+  envVars.PATH = `${plugin.pathDir}:${envVars.PATH ?? process.env.PATH ?? ""}`;
 }

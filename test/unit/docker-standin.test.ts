@@ -1,8 +1,14 @@
 /**
  * The docker stand-in without an engine: what check refuses, what diff replaces (with the official defaults
- * filled in, so state never differs from inputs by a default), and the upload archive it writes.
+ * filled in, so state never differs from inputs by a default), the upload archive it writes, and the
+ * provider configuration it reads (`docker:host`) or refuses.
  */
 import { describe, expect, it } from "vitest";
+import {
+  clientOptions,
+  engineAddress,
+  parseProviderConfig,
+} from "../../tools/providers/docker/config";
 import { dockerProvider, typeOfUrn } from "../../tools/providers/docker/provider";
 import { tarOf } from "../../tools/providers/docker/tar";
 
@@ -141,5 +147,61 @@ describe("the upload archive", () => {
     expect(names).toEqual(["etc/", "etc/a/", "etc/a/key"]);
     expect(tar.subarray(1024 + 100, 1024 + 107).toString()).toBe("0000400");
     expect(tar.subarray(1536, 1539).toString()).toBe("KEY");
+  });
+});
+
+describe("the provider configuration", () => {
+  const configure = (vars: Record<string, string>) =>
+    parseProviderConfig(new Map(Object.entries(vars)));
+
+  it.each([
+    ["unix:///var/run/docker.sock", { socketPath: "/var/run/docker.sock" }],
+    ["unix:///tmp/a%20b.sock", { socketPath: "/tmp/a b.sock" }],
+    ["tcp://127.0.0.1:2375", { host: "127.0.0.1", port: 2375, protocol: "http" }],
+    ["tcp://docker.internal", { host: "docker.internal", port: 2375, protocol: "http" }],
+    ["tcp://[::1]:2375/", { host: "::1", port: 2375, protocol: "http" }],
+  ])("serves docker:host %s", (host, options) => {
+    expect(configure({ "docker:config:host": host })).toEqual({ host });
+    expect(clientOptions(host)).toEqual(options);
+  });
+
+  it("reads nothing from an empty configuration, and ignores the engine's own version key", () => {
+    expect(configure({})).toEqual({});
+    expect(configure({ "docker:config:version": "5.2.0" })).toEqual({});
+  });
+
+  it.each([
+    "ssh://builder@build.example",
+    "npipe:////./pipe/docker_engine",
+    "unix://relative.sock",
+    "tcp://host:2376/path",
+    "https://127.0.0.1:2376",
+    "/var/run/docker.sock",
+  ])("refuses docker:host %s, saying which forms it serves", (host) => {
+    expect(() => configure({ "docker:config:host": host })).toThrow(
+      `docker:host ${JSON.stringify(host)} is not an engine address the mesh-pki docker stand-in serves; set unix:///path/to/docker.sock or tcp://host:port (without TLS), or install the official docker plugin`,
+    );
+  });
+
+  it.each(["caMaterial", "certMaterial", "keyMaterial", "certPath", "registryAuth", "sshOpts"])(
+    "refuses docker:%s, naming it and what to do",
+    (key) => {
+      expect(() => configure({ [`docker:config:${key}`]: "x" })).toThrow(
+        `docker:${key} is not supported by the mesh-pki docker stand-in, which reads only docker:host (unix:// or tcp:// without TLS); remove docker:${key} from the stack config (or the docker.Provider), or install the official docker plugin`,
+      );
+    },
+  );
+
+  it("reports every refused key at once", () => {
+    expect(() =>
+      configure({ "docker:config:host": "ssh://h", "docker:config:certPath": "/c" }),
+    ).toThrow(/docker:host "ssh:\/\/h" .*; docker:certPath is not supported/);
+  });
+
+  it("finds the engine at docker:host, else DOCKER_HOST, else the default socket", () => {
+    const env = { DOCKER_HOST: "tcp://127.0.0.1:1" };
+    expect(engineAddress({ host: "unix:///x.sock" }, env)).toBe("unix:///x.sock");
+    expect(engineAddress({}, env)).toBe("tcp://127.0.0.1:1");
+    expect(engineAddress({}, {})).toBe("unix:///var/run/docker.sock");
   });
 });

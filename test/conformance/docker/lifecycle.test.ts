@@ -1,34 +1,38 @@
 // Conformance of the docker resources mesh-pki uses, through the real engine and a real Docker engine:
 // create (network, image reference, container with envs, labels, a 127.0.0.1 port and an upload with its
 // mode), no change when nothing changes, a replacement for a replace-on-change input and nothing else, the
-// in-place `restart` update, the refusal of inputs the stand-in does not serve, and a destroy that leaves
-// nothing. Runs against the official plugin too when it is installed (the refusals are the stand-in's).
+// in-place `restart` update, the refusal of inputs the stand-in does not serve, a destroy that leaves
+// nothing, and the provider configuration: `docker:host` as unix:// and tcp:// (DOCKER_HOST pointing
+// nowhere, so only the configured host can work), and the refusal of keys the stand-in does not serve.
+// Runs against the official plugin too, when it is installed or MESH_PKI_DOCKER_PLUGIN names it (the
+// refusals are the stand-in's own and are skipped then).
 
-import { existsSync } from "node:fs";
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DockerEngine } from "../../support/docker";
-import { EngineSession, repoRoot, TestStack } from "../../support/engine";
+import { DockerEngine, DockerPlugin, dockerPlugin, useDockerPlugin } from "../../support/docker";
+import { EngineSession, TestStack } from "../../support/engine";
 
 const IMAGE = "mesh-pki/node-base:22-bookworm";
 const PREFIX = "mesh-pki-conformance";
 const HOST_PORT = 29743;
+/** A socket no engine listens on: with DOCKER_HOST set to it, only `docker:host` reaches the engine. */
+const NOWHERE = "unix:///tmp/mesh-pki-no-docker-engine.sock";
 
 // The container runs `node` with no input, which exits at once: mustRun false keeps that a success.
 const program = `
 const pulumi = require("@pulumi/pulumi");
 const docker = require("@pulumi/docker");
 const config = new pulumi.Config();
+const prefix = config.get("prefix") ?? "${PREFIX}";
 const image = new docker.RemoteImage("image", { name: "${IMAGE}", keepLocally: config.getBoolean("keepLocally") ?? true });
-const network = new docker.Network("net", { name: "${PREFIX}" });
+const network = new docker.Network("net", { name: prefix });
 const extra = JSON.parse(config.get("extra") ?? "{}");
 const container = new docker.Container("box", {
-  name: "${PREFIX}-box",
+  name: prefix + "-box",
   image: image.imageId,
   envs: ["GREETING=" + (config.get("greeting") ?? "hello")],
   labels: [{ label: "test", value: "conformance" }],
   networksAdvanced: [{ name: network.name, aliases: ["box"] }],
-  ports: [{ internal: 8443, external: ${HOST_PORT}, ip: "127.0.0.1" }],
+  ports: [{ internal: 8443, external: config.getNumber("hostPort") ?? ${HOST_PORT}, ip: "127.0.0.1" }],
   uploads: [{ file: "/etc/conformance/secret.txt", content: pulumi.secret("s3cret"), permissions: "0400" }],
   restart: config.get("restart") ?? "no",
   mustRun: false,
@@ -39,15 +43,18 @@ exports.containerId = container.id;
 `;
 
 let engine: DockerEngine;
+let plugin: DockerPlugin;
 let session: EngineSession;
 let stack: TestStack;
 
 beforeAll(async () => {
+  plugin = await dockerPlugin();
   engine = await DockerEngine.ensure();
   await engine.buildBaseImages();
   await engine.removeNamed(PREFIX);
   session = await EngineSession.start("docker-conformance");
   stack = await session.tempProjectStack({ projectName: "docker-conformance", program });
+  useDockerPlugin(stack, plugin);
 });
 
 afterAll(async () => {
@@ -59,8 +66,12 @@ afterAll(async () => {
   }
 });
 
-/** Whether the engine runs the stand-in: tools/pulumi wrote its shim (it writes none for an official plugin). */
-const standIn = () => existsSync(path.join(repoRoot, "dist/plugins/pulumi-resource-docker"));
+/** The preview's error message, or "" when it succeeds. */
+const previewError = (s: TestStack) =>
+  s.preview().then(
+    () => "",
+    (e: Error) => e.message,
+  );
 
 describe("docker resources through the real engine", () => {
   it("creates the network, the image reference and the container as asked", async () => {
@@ -128,7 +139,7 @@ describe("docker resources through the real engine", () => {
     expect(info.Config.Env).toContain("GREETING=bonjour");
   });
 
-  it.each([
+  it.for([
     [
       { extra: JSON.stringify({ privileged: true }) },
       'does not implement docker:index/container:Container input "privileged"',
@@ -138,19 +149,88 @@ describe("docker resources through the real engine", () => {
       'does not implement "uploads.source"',
     ],
     [{ keepLocally: "false" }, "never removes images, so it needs keepLocally: true"],
-  ])("refuses an input it does not serve (%j)", async (config, message) => {
-    if (!standIn()) return;
-    await stack.setConfig(config);
-    const error = await stack.preview().then(
-      () => "",
-      (e: Error) => e.message,
-    );
-    await stack.removeConfig(...Object.keys(config));
-    expect(error).toContain(message);
-  });
+  ] as const)(
+    "refuses an input it does not serve (%j; stand-in only)",
+    async ([config, message], ctx) => {
+      if (!plugin.isStandIn) ctx.skip();
+      await stack.setConfig(config);
+      const error = await previewError(stack);
+      await stack.removeConfig(...Object.keys(config));
+      expect(error).toContain(message);
+    },
+  );
 
   it("leaves no container or network after destroy", async () => {
     await stack.destroy();
     expect(await engine.objectsNamed(PREFIX)).toEqual({ containers: [], networks: [] });
   });
+});
+
+describe("the provider configuration", () => {
+  const prefix = `${PREFIX}-host`;
+  let hostStack: TestStack;
+
+  beforeAll(async () => {
+    await engine.removeNamed(prefix);
+    hostStack = await session.tempProjectStack({
+      projectName: "docker-conformance-host",
+      program,
+      config: { prefix, hostPort: String(HOST_PORT + 1) },
+    });
+    useDockerPlugin(hostStack, plugin);
+    hostStack.stack.workspace.envVars.DOCKER_HOST = NOWHERE;
+  });
+
+  afterAll(async () => {
+    // The session's cleanup destroys this stack against the engine that runs.
+    if (hostStack === undefined) return;
+    delete hostStack.stack.workspace.envVars.DOCKER_HOST;
+    await hostStack.removeConfig("docker:host");
+    await engine.removeNamed(prefix);
+  });
+
+  /** An up and a destroy through the configured host; the objects must appear on the engine, then go. */
+  async function upAndDestroy(host: string) {
+    await hostStack.setConfig({ "docker:host": host });
+    await hostStack.up();
+    const made = await engine.objectsNamed(prefix);
+    await hostStack.destroy();
+    expect(made).toEqual({ containers: [`${prefix}-box`], networks: [prefix] });
+    expect(await engine.objectsNamed(prefix)).toEqual({ containers: [], networks: [] });
+  }
+
+  it("reaches the engine at docker:host unix://..., not at DOCKER_HOST", async (ctx) => {
+    if (!engine.address.startsWith("unix://")) ctx.skip();
+    await upAndDestroy(engine.address);
+  });
+
+  it("reaches the engine at docker:host tcp://127.0.0.1:<port> without TLS", async () => {
+    const proxy = await engine.tcpProxy();
+    try {
+      await upAndDestroy(proxy.url);
+      expect(proxy.connections()).toBeGreaterThan(0);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it.for([
+    [
+      { "docker:caMaterial": "-----BEGIN CERTIFICATE-----" },
+      "docker:caMaterial is not supported by the mesh-pki docker stand-in, which reads only docker:host (unix:// or tcp:// without TLS); remove docker:caMaterial",
+    ],
+    [
+      { "docker:host": "ssh://builder@build.example" },
+      'docker:host "ssh://builder@build.example" is not an engine address the mesh-pki docker stand-in serves; set unix:///path/to/docker.sock or tcp://host:port (without TLS)',
+    ],
+  ] as const)(
+    "refuses provider configuration it does not serve (%j; stand-in only)",
+    async ([config, message], ctx) => {
+      if (!plugin.isStandIn) ctx.skip();
+      await hostStack.setConfig(config);
+      const error = await previewError(hostStack);
+      await hostStack.removeConfig(...Object.keys(config));
+      expect(error).toContain(message);
+    },
+  );
 });

@@ -2,13 +2,15 @@
 // put a `pulumi-resource-docker` script running this file on PATH when no official docker plugin is installed.
 
 import { main } from "@pulumi/pulumi/provider";
-import { dockerProvider, engineAddress, version } from "./provider";
+import { interceptConfigure } from "./configure";
+import { configureProvider, dockerProvider, engineAddress, version } from "./provider";
 
 process.stderr.write(
   `mesh-pki: pulumi-resource-docker here is the mesh-pki stand-in for the official docker provider ` +
-    `(follows ${version}, engine ${engineAddress()}; see tools/providers/docker/README.md)\n`,
+    `(follows ${version}; engine docker:host when set, else ${engineAddress()}; see tools/providers/docker/README.md)\n`,
 );
 
+interceptConfigure(configureProvider);
 main(dockerProvider, process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`mesh-pki docker stand-in failed to start: ${(e as Error).stack ?? e}\n`);
   process.exit(1);

@@ -10,6 +10,12 @@ import { container } from "./container";
 import { network } from "./network";
 import { remoteImage } from "./remoteImage";
 import { checkNames, Props, ResourceModule } from "./resource";
+import {
+  clientOptions,
+  engineAddress as addressOf,
+  parseProviderConfig,
+  ProviderConfig,
+} from "./config";
 
 /** The version of the official package whose names the stand-in follows. */
 export const version = "5.2.0";
@@ -35,14 +41,30 @@ function moduleFor(urn: string): ResourceModule {
   return module;
 }
 
-/** Where the engine is: DOCKER_HOST as the docker CLI reads it, else the default socket. */
-export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || "unix:///var/run/docker.sock";
+let config: ProviderConfig = {};
+let client: Docker | undefined;
+
+/**
+ * The engine's Configure: `docker:config:<key>` variables. Refuses what the stand-in does not serve (see
+ * config.ts); the next call to the engine uses the configured host.
+ */
+export function configureProvider(variables: ReadonlyMap<string, string>): void {
+  config = parseProviderConfig(variables);
+  client = undefined;
 }
 
-let client: Docker | undefined;
+/** Where the engine is: `docker:host`, else DOCKER_HOST as the docker CLI reads it, else the default socket. */
+export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return addressOf(config, env);
+}
+
 function docker(): Docker {
-  client ??= new Docker();
+  if (client === undefined) {
+    // Without docker:host, dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) itself.
+    const options = config.host === undefined ? undefined : clientOptions(config.host);
+    if (options instanceof Error) throw options;
+    client = new Docker(options);
+  }
   return client;
 }
 
@@ -52,10 +74,10 @@ async function withEngine<T>(what: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === "ECONNREFUSED" || code === "ENOENT" || code === "EACCES") {
+    if (["ECONNREFUSED", "ENOENT", "EACCES", "EHOSTUNREACH", "ENOTFOUND"].includes(code ?? "")) {
       throw new Error(
         `the Docker engine at ${engineAddress()} does not answer (${code}) while ${what}; start it ` +
-          "(tools/docker.sh start, or dockerd --iptables=false) or set DOCKER_HOST to one that runs",
+          "(tools/docker.sh start, or dockerd --iptables=false) or set docker:host or DOCKER_HOST to one that runs",
       );
     }
     throw err;
