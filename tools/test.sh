@@ -6,7 +6,9 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-debian_packages=(openssl curl prometheus etcd-server kubectl docker.io debootstrap)
+debian_packages=(openssl curl prometheus etcd-server kubectl docker.io debootstrap postgresql)
+# A PostgreSQL server this run started, stopped when it ends.
+postgres_dir=""
 
 say() {
   echo "test: $*" >&2
@@ -21,6 +23,28 @@ install() {
   # The docker e2e tests need an engine; this one (if started here) is stopped when the run ends.
   "$root/tools/docker.sh" start
   "$root/tools/docker.sh" base-image
+  start_postgres
+}
+
+# The PostgreSQL state backend tests share one throwaway server (tools/postgres.sh) in a directory of this
+# run's own, so a cluster started by hand is neither reused nor stopped; MESH_PKI_POSTGRES_URL names a
+# server to use instead.
+start_postgres() {
+  if [ -n "${MESH_PKI_POSTGRES_URL:-}" ]; then
+    say "using the PostgreSQL server in MESH_PKI_POSTGRES_URL"
+    return 0
+  fi
+  postgres_dir="${TMPDIR:-/tmp}/mesh-pki-postgres-test-$$"
+  MESH_PKI_POSTGRES_URL=$(MESH_PKI_POSTGRES_DIR="$postgres_dir" "$root/tools/postgres.sh" start)
+  export MESH_PKI_POSTGRES_URL
+}
+
+stop_services() {
+  if [ -n "$postgres_dir" ]; then
+    MESH_PKI_POSTGRES_DIR="$postgres_dir" "$root/tools/postgres.sh" stop ||
+      say "could not stop PostgreSQL in $postgres_dir"
+  fi
+  "$root/tools/docker.sh" stop
 }
 
 static_checks() {
@@ -48,7 +72,7 @@ run_tests() {
 
 main() {
   cd "$root"
-  trap '"$root/tools/docker.sh" stop' EXIT
+  trap stop_services EXIT
   install
   export PATH="$root/node_modules/.bin:$PATH"
   static_checks
