@@ -9,7 +9,8 @@
 #   tools/postgres.sh stop    stop the cluster and remove its directory (a no-op when there is none)
 #
 # The cluster lives in MESH_PKI_POSTGRES_DIR (default ${TMPDIR:-/tmp}/mesh-pki-postgres); every command acts on
-# that directory only, never on another server. As root, the server runs as the `postgres` user.
+# that directory only, never on another server. As root, the server runs as the `postgres` user, so the
+# directory's parents must be ones that user can enter (/tmp is).
 # The URL carries sslmode=disable: the server is on loopback and has no certificate. A shared server is not
 # like this; see "Shared state on PostgreSQL" in README.md.
 set -euo pipefail
