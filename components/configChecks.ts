@@ -23,6 +23,7 @@ import {
   resolveConfig,
   sourceOf,
 } from "./configResolve";
+import { hostPortProblems } from "./deploy/dockerPorts";
 import { defaultDnsNames } from "./sans";
 
 function windowProblem(
@@ -273,7 +274,18 @@ export function configProblems(config: ParsedConfig): ConfigProblem[] {
     ...serviceIssues,
     ...(serviceIssues.length === 0 ? sharedSanProblems(resolved) : []),
     ...(serviceIssues.length === 0 ? alertProblems(resolved) : []),
+    ...dockerPortProblems(config),
   ];
+}
+
+/** For the docker target: every service's host port and Prometheus's, one each (see dockerPorts.ts). */
+function dockerPortProblems(config: ParsedConfig): ConfigProblem[] {
+  if (config.deploy.target !== "docker") return [];
+  const services = Object.entries(config.services).map(([name, s]) => ({
+    name,
+    hostPort: s.deploy.hostPort,
+  }));
+  return hostPortProblems(services, config.deploy);
 }
 
 /** The alert thresholds against every service's windows, as the rule generator will check them. */

@@ -74,7 +74,7 @@ const ipList = z.array(z.string({ error: "expected an IP address" }), {
   error: 'expected a list of IP addresses, e.g. ["10.0.0.5"]',
 });
 
-/** Deployment settings per service. A typed placeholder: the deployment work extends it. */
+/** Deployment settings per service. */
 export const deploySchema = strictObject({
   image: z
     .string()
@@ -85,6 +85,16 @@ export const deploySchema = strictObject({
     .int({ error: "expected a whole port number" })
     .min(1, { error: "must be between 1 and 65535" })
     .max(65535, { error: "must be between 1 and 65535" })
+    .optional(),
+  /**
+   * For `docker`: the port on 127.0.0.1 that reaches this service's mTLS port. Unset: `deploy.hostPortBase`
+   * plus the service's position in `services` (see dockerPorts.ts).
+   */
+  hostPort: z
+    .number({ error: "expected a port number" })
+    .int({ error: "expected a whole port number" })
+    .min(1024, { error: "must be between 1024 and 65535 (no privileged ports)" })
+    .max(65535, { error: "must be between 1024 and 65535" })
     .optional(),
 });
 

@@ -78,8 +78,8 @@ export const deployConfigSchema = z
         .min(1, { error: "must not be empty; set an image such as ashchan/{service}:1.4" })
         .default(DEFAULT_IMAGE),
       /**
-       * For `docker`: the first port published on 127.0.0.1; each service gets the next one, in the order
-       * of `mesh-pki:services`.
+       * For `docker`: the host port on 127.0.0.1 of a service without `services.<name>.deploy.hostPort`
+       * is this base plus the service's position in `mesh-pki:services` (see deploy/dockerPorts.ts).
        * @default 18443
        */
       hostPortBase: z

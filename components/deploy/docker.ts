@@ -20,10 +20,10 @@ import {
   dockerLabels,
   dockerNames,
   dockerUploads,
-  hostPorts,
   prometheusLabels,
   prometheusUploads,
 } from "./dockerSpec";
+import { hostPorts } from "./dockerPorts";
 import { MTLS_PORT, serviceImage } from "./kubernetesSpec";
 
 export interface DockerServiceArgs {
@@ -243,8 +243,10 @@ export function dockerTarget(
   config: MeshConfig,
   stack = pulumi.getStack(),
 ): (mesh: Mesh, alerts?: MeshAlertRules) => DockerDeployment {
-  const names = Object.values(config.services).map((s) => s.name);
-  const ports = hostPorts(names, config.deploy.hostPortBase ?? DEFAULT_HOST_PORT_BASE);
+  const ports = hostPorts(
+    Object.values(config.services).map((s) => ({ name: s.name, hostPort: s.deploy.hostPort })),
+    config.deploy.hostPortBase ?? DEFAULT_HOST_PORT_BASE,
+  );
   return (mesh, alerts) =>
     new DockerDeployment("mesh-docker", {
       prefix: `mesh-pki-${stack}`,

@@ -12,7 +12,7 @@ export const DOCKER_CHECKSUM_LABEL = "mesh-pki.ashchan.local/cert-checksum";
 export const DOCKER_KEY_MODE = "0400";
 /** Certificates and the CA bundle are public. */
 export const DOCKER_CERT_MODE = "0444";
-/** The first host port on 127.0.0.1; each service gets the next one, in the order of the config. */
+/** The first host port on 127.0.0.1 for services without a hostPort of their own (see dockerPorts.ts). */
 export const DEFAULT_HOST_PORT_BASE = 18443;
 /** Host address every published port binds to: never an outside interface. */
 export const PUBLISH_IP = "127.0.0.1";
@@ -58,21 +58,6 @@ export function dockerLabels(
     { label: "app.kubernetes.io/part-of", value: "mesh-pki" },
     { label: DOCKER_CHECKSUM_LABEL, value: certChecksum(chainPem, caBundlePem) },
   ];
-}
-
-/**
- * Host ports by service, `base` upwards in the order given; all must fit below 65536.
- * TODO: a port follows the service's position, so adding or removing a service before another moves the
- * other's port and replaces its container (and, when the new port is one a container still holds, that
- * replacement fails until the next up); a per-service `services.<name>.deploy.hostPort` would end that.
- */
-export function hostPorts(services: readonly string[], base: number): Record<string, number> {
-  if (base + services.length - 1 > 65535) {
-    throw new Error(
-      `mesh-pki:deploy.hostPortBase ${base} leaves no room for ${services.length} services below 65536; set a lower base such as ${DEFAULT_HOST_PORT_BASE}`,
-    );
-  }
-  return Object.fromEntries(services.map((s, i) => [s, base + i]));
 }
 
 /** The Prometheus image when `deploy.prometheusImage` is unset: tools/docker.sh prometheus-image builds it. */

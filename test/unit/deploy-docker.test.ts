@@ -5,9 +5,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_TLS13_CIPHERS } from "../../components/config";
+import { DEFAULT_TLS13_CIPHERS, parseMeshConfig } from "../../components/config";
 import { deployConfigSchema } from "../../components/deploy/config";
-import { DockerDeployment, DockerDeploymentArgs } from "../../components/deploy/docker";
+import {
+  DockerDeployment,
+  DockerDeploymentArgs,
+  dockerTarget,
+} from "../../components/deploy/docker";
+import { hostPorts } from "../../components/deploy/dockerPorts";
 import {
   DEFAULT_HOST_PORT_BASE,
   DEFAULT_PROMETHEUS_HOST_PORT,
@@ -17,12 +22,12 @@ import {
   dockerEnvs,
   dockerLabels,
   dockerUploads,
-  hostPorts,
   prometheusConfigYaml,
   prometheusLabels,
 } from "../../components/deploy/dockerSpec";
 import { certChecksum } from "../../components/deploy/kubernetesSpec";
-import { revealSecrets, settle } from "./mocks";
+import type { Mesh } from "../../components/mesh";
+import { revealSecrets, settle, valueOf } from "./mocks";
 
 const COMPONENT = "mesh-pki:deploy:DockerDeployment";
 const IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -247,12 +252,14 @@ describe("the replacement trigger", () => {
 
 describe("dockerSpec", () => {
   it("gives host ports from the base in config order", () => {
-    expect(hostPorts(["gateway", "auth", "boards"], 18443)).toEqual({
+    expect(hostPorts([{ name: "gateway" }, { name: "auth" }, { name: "boards" }], 18443)).toEqual({
       gateway: 18443,
       auth: 18444,
       boards: 18445,
     });
-    expect(() => hostPorts(["a", "b"], 65535)).toThrow("leaves no room for 2 services");
+    expect(() => hostPorts([{ name: "a" }, { name: "b" }], 65535)).toThrow(
+      "leaves no room below 65536 for service b",
+    );
   });
 
   it("writes the environment contract as NAME=value", () => {
@@ -376,5 +383,38 @@ describe("DockerDeployment with alert rules", () => {
       29090,
     ]);
     expect(deployConfigSchema.safeParse({ prometheusHostPort: 80 }).success).toBe(false);
+  });
+});
+
+describe("dockerTarget", () => {
+  /** The mesh as the target reads it: each service's chain and key, and the trust bundle. */
+  const mesh = (names: string[]) =>
+    ({
+      trustBundlePem: "BUNDLE",
+      services: Object.fromEntries(
+        names.map((n) => [n, { chainPem: `${n} CHAIN`, privateKeyPem: `${n} KEY` }]),
+      ),
+    }) as unknown as Mesh;
+
+  it("publishes a service on its deploy.hostPort and the others on the base plus their position", async () => {
+    const config = parseMeshConfig({
+      "mesh-pki:deploy": JSON.stringify({ target: "docker", hostPortBase: 20000 }),
+      "mesh-pki:services": JSON.stringify({
+        gateway: {},
+        auth: { deploy: { hostPort: 21000 } },
+        boards: {},
+      }),
+    });
+    const d = dockerTarget(config, "dev")(mesh(["gateway", "auth", "boards"]));
+    await settle(d.endpoints);
+    expect(await valueOf(d.endpoints)).toEqual({
+      gateway: "https://127.0.0.1:20000",
+      auth: "https://127.0.0.1:21000",
+      boards: "https://127.0.0.1:20002",
+    });
+    await settle(...Object.values(d.services).map((o) => o.container.urn));
+    expect(one(CONTAINER, "mesh-docker-auth").inputs.ports).toEqual([
+      { internal: 8443, external: 21000, ip: "127.0.0.1", protocol: "tcp" },
+    ]);
   });
 });
