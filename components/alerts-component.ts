@@ -65,7 +65,8 @@ export class MeshAlertRules extends pulumi.ComponentResource {
       .all(args.services.map((service) => service.notAfter))
       .apply((notAfters) => alertRuleGroups(windows(notAfters), args.config, { stack }));
     this.rulesYaml = this.groups.apply(renderAlertRules);
-    this.registerOutputs({ groups: this.groups, rulesYaml: this.rulesYaml });
+    // The rendered rules only: the groups are the same rules as objects, a second copy in the state.
+    this.registerOutputs({ rulesYaml: this.rulesYaml });
   }
 }
 

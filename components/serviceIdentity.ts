@@ -158,9 +158,8 @@ export class ServiceIdentity extends pulumi.ComponentResource {
       dnsNames: this.dnsNames,
       ipAddresses: this.ipAddresses,
       allowedUses: this.allowedUses,
-      certPem: this.certPem,
-      chainPem: this.chainPem,
-      privateKeyPem: this.privateKeyPem,
+      // Not the PEMs: they are in the key's and certificate's state already, and the engine rewrites the
+      // whole state after every step, so each copy here costs every step of an `up` (bench/README.md).
       facts: this.facts,
     });
   }

@@ -159,4 +159,29 @@ describe("the reference mesh, made by the real engine", () => {
     expect(exported).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);
     for (const name of SERVICES) expect(exported).not.toContain(keys[name].split("\n")[1]);
   });
+
+  it("keeps the state lean: no PEM copied into component outputs, no provider code per file set", async () => {
+    // The engine rewrites the whole state after every step of an `up`, so every byte of it per service is
+    // paid once per step (bench/README.md).
+    const state = await stack.exportState();
+    const resources = (state.deployment?.resources ?? []) as Array<{
+      type: string;
+      outputs?: Record<string, unknown>;
+      inputs?: Record<string, unknown>;
+    }>;
+    const identities = resources.filter((r) => r.type === "mesh-pki:pki:ServiceIdentity");
+    expect(identities).toHaveLength(SERVICES.length);
+    for (const identity of identities) {
+      expect(Object.keys(identity.outputs ?? {})).not.toContain("certPem");
+      expect(Object.keys(identity.outputs ?? {})).not.toContain("privateKeyPem");
+      expect(JSON.stringify(identity.outputs)).not.toContain("BEGIN CERTIFICATE");
+    }
+    const alerts = resources.find((r) => r.type === "mesh-pki:alerts:MeshAlertRules");
+    expect(Object.keys(alerts?.outputs ?? {})).toEqual(["rulesYaml"]);
+    const fileSets = resources.filter((r) => r.type.endsWith(":FileSet"));
+    expect(fileSets.length).toBe(SERVICES.length + 2);
+    for (const set of fileSets) {
+      expect(String(set.inputs?.__provider).length).toBeLessThan(3500);
+    }
+  });
 });

@@ -7,9 +7,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileSetInputs, fileSetProvider, WrittenFile } from "../../components/deploy/filesProvider";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  FileSetInputs,
+  fileSetImplementation,
+  fileSetProvider,
+  WrittenFile,
+} from "../../components/deploy/filesProvider";
 
-const provider = fileSetProvider as Required<typeof fileSetProvider>;
+const provider = fileSetImplementation as Required<typeof fileSetImplementation>;
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 let dir: string;
@@ -203,5 +209,23 @@ describe("fileSetProvider.delete", () => {
     const created = await provider.create(inputs([CERT, KEY]));
     await provider.delete(created.id, created.outs!);
     expect(fs.existsSync(path.join(dir, "certs"))).toBe(false);
+  });
+});
+
+describe("fileSetProvider, the provider FileSet resources carry", () => {
+  // The engine stores the serialised provider twice in every FileSet's state and rewrites the whole state
+  // after each step: the implementation serialised was 8 KB a resource (bench/README.md).
+  it("serialises to a loader of the compiled implementation, not to the implementation", async () => {
+    const serialized = await pulumi.runtime.serializeFunction(() => fileSetProvider, {
+      isFactoryFunction: true,
+    });
+    expect(serialized.text.length).toBeLessThan(3500);
+    expect(serialized.text).not.toContain("writeAtomically");
+    expect(serialized.text).toContain("fileSetImplementation");
+    expect(serialized.text).toContain("components/deploy/filesProvider");
+  });
+
+  it("has every method of the implementation", () => {
+    expect(Object.keys(fileSetProvider).sort()).toEqual(Object.keys(fileSetImplementation).sort());
   });
 });
