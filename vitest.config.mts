@@ -8,7 +8,11 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["test/unit/**/*.test.ts", "policy/test/**/*.test.ts"],
+          include: [
+            "test/unit/**/*.test.ts",
+            "policy/test/**/*.test.ts",
+            "bench/test/**/*.test.mts",
+          ],
         },
       },
       {
