@@ -4,7 +4,7 @@
  * trigger (uploads and checksum label) that follows the certificate and the trust bundle and nothing else.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { DEFAULT_TLS13_CIPHERS, parseMeshConfig } from "../../components/config";
 import { deployConfigSchema } from "../../components/deploy/config";
 import {
@@ -13,6 +13,7 @@ import {
   dockerTarget,
 } from "../../components/deploy/docker";
 import { hostPorts } from "../../components/deploy/dockerPorts";
+import type { PlannedContainer } from "../../components/deploy/dockerPreflight";
 import {
   DEFAULT_HOST_PORT_BASE,
   DEFAULT_PROMETHEUS_HOST_PORT,
@@ -405,7 +406,9 @@ describe("dockerTarget", () => {
         boards: {},
       }),
     });
-    const d = dockerTarget(config, "dev")(mesh(["gateway", "auth", "boards"]));
+    const d = dockerTarget(config, { stack: "dev", preflight: async () => [] })(
+      mesh(["gateway", "auth", "boards"]),
+    );
     await settle(d.endpoints);
     expect(await valueOf(d.endpoints)).toEqual({
       gateway: "https://127.0.0.1:20000",
@@ -416,5 +419,129 @@ describe("dockerTarget", () => {
     expect(one(CONTAINER, "mesh-docker-auth").inputs.ports).toEqual([
       { internal: 8443, external: 21000, ip: "127.0.0.1", protocol: "tcp" },
     ]);
+  });
+});
+
+describe("the preflight", () => {
+  const PROMETHEUS = {
+    rulesYaml: "groups: []\n",
+    image: "mesh-pki/prometheus:local",
+    hostPort: 19090,
+  };
+
+  it("gets every container the deployment will run, with the config keys that set them", async () => {
+    const plans: PlannedContainer[][] = [];
+    await deploy(
+      args({
+        prometheus: PROMETHEUS,
+        preflight: async (plan) => {
+          plans.push(plan);
+          return [];
+        },
+      }),
+    );
+    expect(plans).toEqual([
+      [
+        {
+          who: "service gateway",
+          container: "mesh-pki-dev-gateway",
+          image: "mesh-pki/reference-service:dev",
+          imageKey: "mesh-pki:services.gateway.deploy.image (or mesh-pki:deploy.image)",
+          imageHint:
+            "build or load it first (tools/docker.sh service-image mesh-pki/reference-service:dev builds the reference service)",
+          hostPort: 18443,
+          portKey: "mesh-pki:services.gateway.deploy.hostPort",
+        },
+        {
+          who: "service auth",
+          container: "mesh-pki-dev-auth",
+          image: "ashchan/auth:1",
+          imageKey: "mesh-pki:services.auth.deploy.image (or mesh-pki:deploy.image)",
+          imageHint:
+            "build or load it first (tools/docker.sh service-image ashchan/auth:1 builds the reference service)",
+          hostPort: 18444,
+          portKey: "mesh-pki:services.auth.deploy.hostPort",
+        },
+        {
+          who: "Prometheus",
+          container: "mesh-pki-dev-prometheus",
+          image: "mesh-pki/prometheus:local",
+          imageKey: "mesh-pki:deploy.prometheusImage",
+          imageHint:
+            "build or load it first (tools/docker.sh prometheus-image mesh-pki/prometheus:local builds the local one)",
+          hostPort: 19090,
+          portKey: "mesh-pki:deploy.prometheusHostPort",
+        },
+      ],
+    ]);
+  });
+
+  it("comes before every Docker object: none is declared until it has passed", async () => {
+    let pass!: (notes: string[]) => void;
+    const d = new DockerDeployment(
+      "mesh-docker",
+      args({ preflight: () => new Promise<string[]>((resolve) => (pass = resolve)) }),
+    );
+    await settle(d.urn);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(resources.map((r) => r.type)).toEqual([COMPONENT]);
+
+    pass([]);
+    for (const o of Object.values(d.services)) await settle(o.container.urn);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resources.filter((r) => r.type.startsWith("docker:"))).toHaveLength(5);
+  });
+
+  it("refused, fails the program with its message as written, and no Docker object is declared", async () => {
+    // Every Docker object waits for the refusal, so it rejects them all; the SDK reports it (once, by
+    // identity) as the program's error. Here those rejections are caught instead of failing the run.
+    const caught: unknown[] = [];
+    const vitestListeners = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", (err) => caught.push(err));
+    try {
+      new DockerDeployment(
+        "mesh-docker",
+        args({
+          prometheus: PROMETHEUS,
+          preflight: async () => {
+            throw new Error("service auth cannot publish 127.0.0.1:18444: ...");
+          },
+        }),
+      );
+      await new Promise((r) => setTimeout(r, 300));
+    } finally {
+      process.removeAllListeners("unhandledRejection");
+      for (const l of vitestListeners) process.on("unhandledRejection", l);
+    }
+    expect(resources.map((r) => r.type)).toEqual([COMPONENT]);
+    expect(new Set(caught).size).toBe(1);
+    const refusal = caught[0] as pulumi.ResourceError;
+    expect(pulumi.ResourceError.isInstance(refusal)).toBe(true);
+    expect(refusal.hideStack).toBe(true);
+    expect(refusal.message).toBe(
+      "DockerDeployment mesh-docker: service auth cannot publish 127.0.0.1:18444: ...",
+    );
+  });
+
+  it("logs its notes as warnings on the component", async () => {
+    const warn = vi.spyOn(pulumi.log, "warn").mockResolvedValue();
+    try {
+      const d = await deploy(args({ preflight: async () => ["service auth moves"] }));
+      expect(warn).toHaveBeenCalledWith("service auth moves", d);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("refuses a service without an image in the stack config before the mesh exists", () => {
+    const config = parseMeshConfig({
+      "mesh-pki:deploy": JSON.stringify({ target: "docker" }),
+      "mesh-pki:services": JSON.stringify({ gateway: {}, auth: { deploy: { image: " " } } }),
+    });
+    expect(() => dockerTarget(config, { stack: "dev", preflight: async () => [] })).toThrow(
+      "DockerDeployment mesh-docker: service auth has no image; set mesh-pki:services.auth.deploy.image or mesh-pki:deploy.image",
+    );
+    expect(resources).toEqual([]);
   });
 });
