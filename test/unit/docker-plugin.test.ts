@@ -25,6 +25,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // The directory dockerPlugin linked the temporary plugin in (named after its path), then the plugin.
+  const linked = await dockerPlugin({ MESH_PKI_DOCKER_PLUGIN: official }, shims);
+  await fs.rm(linked.pathDir!, { recursive: true, force: true });
   await fs.rm(dir, { recursive: true, force: true });
 });
 
