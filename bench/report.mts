@@ -31,9 +31,10 @@ export interface StepResult {
 export interface SizeResult {
   services: number;
   script: { wallSeconds: number; peakMiB: number };
-  steps: Record<Step, StepResult>;
+  /** Steps not run at this size (see --rotation-up-to) are absent. */
+  steps: Partial<Record<Step, StepResult>>;
   /** Each step's wall time over the script's. */
-  ratios: Record<Step, number>;
+  ratios: Partial<Record<Step, number>>;
 }
 
 export interface BenchResults {
@@ -53,10 +54,11 @@ export function growth(results: SizeResult[], s: Step): string | undefined {
   const sized = results.filter((r) => r.services >= 50).sort((a, b) => a.services - b.services);
   if (sized.length < 2) return undefined;
   const [a, b] = [sized[0], sized[sized.length - 1]];
-  const k =
-    Math.log(b.steps[s].wallSeconds / a.steps[s].wallSeconds) / Math.log(b.services / a.services);
+  const [ta, tb] = [a.steps[s]?.wallSeconds, b.steps[s]?.wallSeconds];
+  if (ta === undefined || tb === undefined) return undefined;
+  const k = Math.log(tb / ta) / Math.log(b.services / a.services);
   const shape = k < 1.2 ? "linear" : k < 1.8 ? "between linear and quadratic" : "quadratic";
-  return `${a.services}→${b.services} services: ×${f1(b.steps[s].wallSeconds / a.steps[s].wallSeconds)} (n^${f2(k)}, ${shape})`;
+  return `${a.services}→${b.services} services: ×${f1(tb / ta)} (n^${f2(k)}, ${shape})`;
 }
 
 export function markdown(r: BenchResults): string {
@@ -72,7 +74,10 @@ export function markdown(r: BenchResults): string {
     ...r.sizes.map(
       (z) =>
         `| ${z.services} | ${f1(z.script.wallSeconds)} | ` +
-        STEPS.map((s) => `${f1(z.steps[s].wallSeconds)} (${f2(z.ratios[s])}×)`).join(" | ") +
+        STEPS.map((s) => {
+          const [t, ratio] = [z.steps[s]?.wallSeconds, z.ratios[s]];
+          return t === undefined || ratio === undefined ? "not run" : `${f1(t)} (${f2(ratio)}×)`;
+        }).join(" | ") +
         " |",
     ),
     "",
@@ -81,12 +86,15 @@ export function markdown(r: BenchResults): string {
     "| services | step | CLI MiB | program MiB | providers MiB | CLI CPU | program CPU | providers CPU |",
     "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...r.sizes.flatMap((z) =>
-      STEPS.map(
-        (s) =>
-          `| ${z.services} | ${STEP_LABELS[s]} | ${peak(z.steps[s], "cli")} | ${peak(z.steps[s], "program")} | ` +
-          `${peak(z.steps[s], "providers")} | ${f1(z.steps[s].roles.cli.cpuSeconds)} | ` +
-          `${f1(z.steps[s].roles.program.cpuSeconds)} | ${f1(z.steps[s].roles.providers.cpuSeconds)} |`,
-      ),
+      STEPS.flatMap((s) => {
+        const m = z.steps[s];
+        if (!m) return [];
+        return [
+          `| ${z.services} | ${STEP_LABELS[s]} | ${peak(m, "cli")} | ${peak(m, "program")} | ` +
+            `${peak(m, "providers")} | ${f1(m.roles.cli.cpuSeconds)} | ` +
+            `${f1(m.roles.program.cpuSeconds)} | ${f1(m.roles.providers.cpuSeconds)} |`,
+        ];
+      }),
     ),
     "",
   ];
@@ -111,11 +119,12 @@ export function regressions(results: BenchResults, baseline: Baseline): string[]
     if (!recorded) continue;
     for (const s of STEPS) {
       const was = recorded[s];
-      if (was === undefined) continue;
+      const now = size.ratios[s];
+      if (was === undefined || now === undefined) continue;
       const limit = was * (1 + baseline.tolerance);
-      if (size.ratios[s] > limit) {
+      if (now > limit) {
         problems.push(
-          `${size.services} services, ${STEP_LABELS[s]}: ${f2(size.ratios[s])}× the openssl script, ` +
+          `${size.services} services, ${STEP_LABELS[s]}: ${f2(now)}× the openssl script, ` +
             `recorded ${f2(was)}×, limit ${f2(limit)}× (+${Math.round(baseline.tolerance * 100)} %)`,
         );
       }

@@ -156,7 +156,8 @@ async function cycle(
   services: number,
   backendUrl: string,
   skipCheckpoints: boolean,
-): Promise<Record<Step, StepResult>> {
+  rotate: boolean,
+): Promise<Partial<Record<Step, StepResult>>> {
   const stack = await newStack(services, backendUrl, skipCheckpoints);
   try {
     await setForced(stack, services, 0);
@@ -170,12 +171,15 @@ async function cycle(
       "preview",
       "--expect-no-changes",
     ]);
-    await setForced(stack, services, 1);
-    const previewRotation = await step(stack, "preview-rotation", ["preview", "--diff=false"]);
-    const upRotation = await step(stack, "up-rotation", up);
-    await expectFiles(stack, services, "the rotation");
-    if ((await readFile(certFile, "utf8")) === before) {
-      fail("the rotation left svc1's certificate as it was: rotation.forced did not rotate");
+    const rotation: Partial<Record<Step, StepResult>> = {};
+    if (rotate) {
+      await setForced(stack, services, 1);
+      rotation.previewRotation = await step(stack, "preview-rotation", ["preview", "--diff=false"]);
+      rotation.upRotation = await step(stack, "up-rotation", up);
+      await expectFiles(stack, services, "the rotation");
+      if ((await readFile(certFile, "utf8")) === before) {
+        fail("the rotation left svc1's certificate as it was: rotation.forced did not rotate");
+      }
     }
     const destroy = await step(stack, "destroy", ["destroy", "--yes", "--skip-preview"]);
     if ((await certificateFiles(stack.certs)).length !== 0) fail("destroy left certificate files");
@@ -185,16 +189,17 @@ async function cycle(
       stdio: "ignore",
     });
     await rm(stack.work, { recursive: true, force: true });
-    return { upFromEmpty, upNoChange, previewNoChange, previewRotation, upRotation, destroy };
+    return { upFromEmpty, upNoChange, previewNoChange, ...rotation, destroy };
   } catch (e) {
     say(`logs kept in ${stack.work}`);
     throw e;
   }
 }
 
-function medianStep(runs: StepResult[]): StepResult {
-  const pick = runs.find((r) => r.wallSeconds === median(runs.map((x) => x.wallSeconds)))!;
-  return pick;
+function medianStep(runs: (StepResult | undefined)[]): StepResult | undefined {
+  const ran = runs.filter((r) => r !== undefined);
+  if (ran.length === 0) return undefined;
+  return ran.find((r) => r.wallSeconds === median(ran.map((x) => x.wallSeconds)));
 }
 
 async function benchSize(
@@ -202,24 +207,27 @@ async function benchSize(
   repeat: number,
   backendUrl: string,
   skipCheckpoints: boolean,
+  rotate: boolean,
 ): Promise<SizeResult> {
   const work = await mkdtemp(path.join(os.tmpdir(), `mesh-pki-bench-script-`));
   const scripts: SizeResult["script"][] = [];
-  const cycles: Record<Step, StepResult>[] = [];
+  const cycles: Partial<Record<Step, StepResult>>[] = [];
   for (let i = 0; i < repeat; i++) {
     say(`${services} services, run ${i + 1}/${repeat}: openssl script`);
     scripts.push(await runScript(services, work));
     say(`${services} services, run ${i + 1}/${repeat}: pulumi`);
-    cycles.push(await cycle(services, backendUrl, skipCheckpoints));
+    cycles.push(await cycle(services, backendUrl, skipCheckpoints, rotate));
   }
   await rm(work, { recursive: true, force: true });
   const scriptSeconds = median(scripts.map((s) => s.wallSeconds));
-  const steps = Object.fromEntries(
-    STEPS.map((s) => [s, medianStep(cycles.map((c) => c[s]))]),
-  ) as Record<Step, StepResult>;
-  const ratios = Object.fromEntries(
-    STEPS.map((s) => [s, steps[s].wallSeconds / scriptSeconds]),
-  ) as Record<Step, number>;
+  const steps: Partial<Record<Step, StepResult>> = {};
+  const ratios: Partial<Record<Step, number>> = {};
+  for (const s of STEPS) {
+    const m = medianStep(cycles.map((c) => c[s]));
+    if (!m) continue;
+    steps[s] = m;
+    ratios[s] = m.wallSeconds / scriptSeconds;
+  }
   return {
     services,
     script: { wallSeconds: scriptSeconds, peakMiB: Math.max(...scripts.map((s) => s.peakMiB)) },
@@ -249,6 +257,7 @@ async function main(): Promise<void> {
       gate: { type: "string" },
       record: { type: "string" },
       "skip-checkpoints": { type: "boolean", default: false },
+      "rotation-up-to": { type: "string" },
     },
   });
   const sizes = values.sizes.split(",").map((s) => Number(s.trim()));
@@ -258,6 +267,11 @@ async function main(): Promise<void> {
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) {
     fail(`--repeat ${values.repeat}: give a whole number from 1 to 9`);
+  }
+  const rotationUpTo =
+    values["rotation-up-to"] === undefined ? undefined : Number(values["rotation-up-to"]);
+  if (rotationUpTo !== undefined && !Number.isInteger(rotationUpTo)) {
+    fail(`--rotation-up-to ${values["rotation-up-to"]}: give a number of services, e.g. 200`);
   }
   const baseline = values.gate
     ? (JSON.parse(await readFile(values.gate, "utf8")) as Baseline)
@@ -283,11 +297,16 @@ async function main(): Promise<void> {
   };
   try {
     for (const n of sizes) {
-      results.sizes.push(await benchSize(n, repeat, backendUrl, values["skip-checkpoints"]));
+      const rotate = rotationUpTo === undefined || n <= rotationUpTo;
+      results.sizes.push(
+        await benchSize(n, repeat, backendUrl, values["skip-checkpoints"], rotate),
+      );
       const z = results.sizes[results.sizes.length - 1];
       say(
         `${n} services: script ${f1(z.script.wallSeconds)} s; ` +
-          STEPS.map((s) => `${STEP_LABELS[s]} ${f1(z.steps[s].wallSeconds)} s`).join(", "),
+          STEPS.filter((s) => z.steps[s])
+            .map((s) => `${STEP_LABELS[s]} ${f1(z.steps[s]!.wallSeconds)} s`)
+            .join(", "),
       );
     }
   } finally {
@@ -310,9 +329,9 @@ async function main(): Promise<void> {
         step: "openssl script",
       })),
       ...results.sizes.flatMap((z) =>
-        STEPS.map((s) => ({
+        STEPS.filter((s) => z.steps[s]).map((s) => ({
           services: z.services,
-          seconds: z.steps[s].wallSeconds,
+          seconds: z.steps[s]!.wallSeconds,
           step: STEP_LABELS[s],
         })),
       ),

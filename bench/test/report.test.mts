@@ -82,6 +82,33 @@ describe("markdown", () => {
   });
 });
 
+describe("a size where the rotation steps were not run (--rotation-up-to)", () => {
+  const withoutRotation = (z: SizeResult): SizeResult => {
+    const steps = { ...z.steps };
+    const ratios = { ...z.ratios };
+    for (const s of ["previewRotation", "upRotation"] as const) {
+      delete steps[s];
+      delete ratios[s];
+    }
+    return { ...z, steps, ratios };
+  };
+
+  it("says so in the table, states no growth for them, and gates only what ran", () => {
+    const sizes = [size(50, 1, () => 5), withoutRotation(size(500, 1, () => 50))];
+    expect(markdown(results(sizes))).toContain(
+      "| 500 | 1.0 | 50.0 (50.00×) | 50.0 (50.00×) | 50.0 (50.00×) | not run | not run | 50.0 (50.00×) |",
+    );
+    expect(growth(sizes, "upRotation")).toBeUndefined();
+    expect(growth(sizes, "destroy")).toBe("50→500 services: ×10.0 (n^1.00, linear)");
+    const baseline = {
+      note: "",
+      tolerance: 0.5,
+      ratios: { "500": { upRotation: 1, destroy: 100 } },
+    };
+    expect(regressions(results(sizes), baseline)).toEqual([]);
+  });
+});
+
 describe("roleOf", () => {
   it("tells the CLI, the program and the providers apart", () => {
     expect(roleOf(["/cache/bin/pulumi", "up"])).toBe("cli");
