@@ -2,6 +2,7 @@
 // put a `pulumi-resource-docker` script running this file on PATH when no official docker plugin is installed.
 
 import { main } from "@pulumi/pulumi/provider";
+import { exitWhenEngineGone } from "../engineWatch";
 import { interceptConfigure } from "./configure";
 import { configureProvider, dockerProvider, engineAddress, version } from "./provider";
 
@@ -11,6 +12,7 @@ process.stderr.write(
 );
 
 interceptConfigure(configureProvider);
+exitWhenEngineGone(process.argv.slice(2));
 main(dockerProvider, process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`mesh-pki docker stand-in failed to start: ${(e as Error).stack ?? e}\n`);
   process.exit(1);

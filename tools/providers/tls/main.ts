@@ -4,6 +4,7 @@
 // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata API loaded first.
 import "reflect-metadata";
 import { main } from "@pulumi/pulumi/provider";
+import { exitWhenEngineGone } from "../engineWatch";
 import { tlsProvider, version } from "./provider";
 
 process.stderr.write(
@@ -11,6 +12,7 @@ process.stderr.write(
     `(follows ${version}; see tools/providers/tls/README.md)\n`,
 );
 
+exitWhenEngineGone(process.argv.slice(2));
 main(tlsProvider, process.argv.slice(2)).catch((e: unknown) => {
   process.stderr.write(`mesh-pki tls stand-in failed to start: ${(e as Error).stack ?? e}\n`);
   process.exit(1);
