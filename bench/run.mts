@@ -247,6 +247,35 @@ function backendUrlFor(backend: string): string {
   fail(`--backend ${backend} is not a backend; use file or postgres`);
 }
 
+/** results-<backend>[-skip-checkpoints].{json,md,png} under `out`: written after every size, so a long run
+ * that is stopped keeps what it measured. */
+async function writeResults(results: BenchResults, out: string): Promise<string> {
+  const tag = `${results.backend}${results.checkpoints === "every step" ? "" : "-skip-checkpoints"}`;
+  await mkdir(out, { recursive: true });
+  const base = path.join(out, `results-${tag}`);
+  await writeFile(`${base}.json`, JSON.stringify(results, null, 2) + "\n");
+  await writeFile(`${base}.md`, markdown(results));
+  await plotPng(
+    [
+      ...results.sizes.map((z) => ({
+        services: z.services,
+        seconds: z.script.wallSeconds,
+        step: "openssl script",
+      })),
+      ...results.sizes.flatMap((z) =>
+        STEPS.filter((s) => z.steps[s]).map((s) => ({
+          services: z.services,
+          seconds: z.steps[s]!.wallSeconds,
+          step: STEP_LABELS[s],
+        })),
+      ),
+    ],
+    `mesh-pki against the openssl script (${results.backend} backend, checkpoints ${results.checkpoints})`,
+    `${base}.png`,
+  );
+  return base;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -308,6 +337,7 @@ async function main(): Promise<void> {
             .map((s) => `${STEP_LABELS[s]} ${f1(z.steps[s]!.wallSeconds)} s`)
             .join(", "),
       );
+      await writeResults(results, values.out);
     }
   } finally {
     if (values.backend === "postgres") {
@@ -315,30 +345,8 @@ async function main(): Promise<void> {
     }
   }
 
-  const tag = `${values.backend}${values["skip-checkpoints"] ? "-skip-checkpoints" : ""}`;
-  await mkdir(values.out, { recursive: true });
-  const base = path.join(values.out, `results-${tag}`);
-  await writeFile(`${base}.json`, JSON.stringify(results, null, 2) + "\n");
+  const base = await writeResults(results, values.out);
   const md = markdown(results);
-  await writeFile(`${base}.md`, md);
-  await plotPng(
-    [
-      ...results.sizes.map((z) => ({
-        services: z.services,
-        seconds: z.script.wallSeconds,
-        step: "openssl script",
-      })),
-      ...results.sizes.flatMap((z) =>
-        STEPS.filter((s) => z.steps[s]).map((s) => ({
-          services: z.services,
-          seconds: z.steps[s]!.wallSeconds,
-          step: STEP_LABELS[s],
-        })),
-      ),
-    ],
-    `mesh-pki against the openssl script (${values.backend} backend, checkpoints ${results.checkpoints})`,
-    `${base}.png`,
-  );
   console.log(md);
   console.log(`written: ${base}.{json,md,png}`);
 
